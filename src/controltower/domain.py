@@ -1,0 +1,231 @@
+"""The domain model: one pydantic model per row of the import contract.
+
+Each model validates one CSV row (cells arrive as stripped strings; empty cells are left
+out) and is also what the rest of the pipeline reads back from the store. Field order is
+the column order of the contract: required columns first, then optional ones.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+LIST_SEPARATOR = ";"
+
+
+class ColumnError(ValueError):
+    """A check across columns failed; ``column`` names the one to fix."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _parse_iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        if not _ISO_DATE.match(value):
+            raise ValueError(f"expected an ISO 8601 date like 2026-03-14, got {value!r}")
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a real date: {value!r}") from exc
+    return value
+
+
+def _split_list(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
+IdList = Annotated[list[str], BeforeValidator(_split_list)]
+Id = Annotated[str, Field(min_length=1)]
+
+Segment = Literal["enterprise", "mid-market", "smb"]
+Source = Literal[
+    "fde-note", "support-ticket", "sales-call", "customer-request", "survey", "incident"
+]
+SignalKind = Literal["request", "pain", "bug", "praise", "churn-risk"]
+Phase = Literal["discovery", "implementation", "optimization"]
+CapabilityKind = Literal["capability", "feature"]
+Must = Literal["yes", "no", "never"]
+Severity = Literal["block", "warn"]
+Feasibility = Literal["yes", "partial", "no"]
+
+
+class Row(BaseModel):
+    """Base of every contract row: strict about unknown input, lax about CSV strings."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, frozen=True
+    )
+
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Extra columns of the row, kept as given."
+    )
+
+
+class Account(Row):
+    """A customer account."""
+
+    account_id: Id
+    name: str
+    segment: Segment
+    industry: str
+    tier: int = Field(ge=1, le=3)
+    arr: float = Field(ge=0)
+    region: str | None = None
+    renewal_date: IsoDate | None = None
+    health: float | None = Field(default=None, ge=0, le=1)
+
+
+class Signal(Row):
+    """One piece of field evidence: an FDE note, ticket, call note, request, survey answer."""
+
+    signal_id: Id
+    date: IsoDate
+    source: Source
+    text: str = Field(min_length=1)
+    account_id: Id
+    deployment_id: str | None = None
+    author_role: str | None = None
+    kind: SignalKind | None = None
+    urgency: int | None = Field(default=None, ge=1, le=5)
+    phase: Phase | None = None
+
+
+class Deployment(Row):
+    """An FDE deployment at an account."""
+
+    deployment_id: Id
+    account_id: Id
+    phase: Phase
+    started: IsoDate
+    fde_hours: float = Field(ge=0)
+    ended: IsoDate | None = None
+    status: str | None = None
+
+    @model_validator(mode="after")
+    def _ended_after_started(self) -> Deployment:
+        if self.ended is not None and self.ended < self.started:
+            raise ColumnError("ended", f"ended {self.ended} is before started {self.started}")
+        return self
+
+
+class CustomWork(Row):
+    """A bespoke build an FDE made for one account."""
+
+    work_id: Id
+    account_id: Id
+    date: IsoDate
+    description: str = Field(min_length=1)
+    fde_hours: float = Field(ge=0)
+    deployment_id: str | None = None
+    component: str | None = None
+
+
+class Capability(Row):
+    """A capability candidate (or feature) the platform could build."""
+
+    capability_id: Id
+    name: str
+    description: str
+    team: str
+    effort_weeks: float = Field(gt=0)
+    effort_low: float | None = Field(default=None, gt=0)
+    effort_high: float | None = Field(default=None, gt=0)
+    kind: CapabilityKind | None = None
+    themes: IdList = Field(default_factory=list)
+    depends_on: IdList = Field(default_factory=list)
+    excludes: IdList = Field(default_factory=list)
+    must: Must | None = None
+    addresses: IdList = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _effort_range_holds(self) -> Capability:
+        low = self.effort_low if self.effort_low is not None else self.effort_weeks
+        high = self.effort_high if self.effort_high is not None else self.effort_weeks
+        if not low <= self.effort_weeks <= high:
+            raise ColumnError(
+                "effort_weeks",
+                f"effort_low ({low:g}) <= effort_weeks ({self.effort_weeks:g}) <= "
+                f"effort_high ({high:g}) does not hold",
+            )
+        if self.capability_id in self.depends_on:
+            raise ColumnError("depends_on", "a capability cannot depend on itself")
+        if self.capability_id in self.excludes:
+            raise ColumnError("excludes", "a capability cannot exclude itself")
+        return self
+
+
+class TeamCapacity(Row):
+    """A team's capacity in one planning period."""
+
+    team: Id
+    period: Id
+    capacity_weeks: float = Field(ge=0)
+
+
+class Guardrail(Row):
+    """An architecture guardrail owned by a role."""
+
+    guardrail_id: Id
+    rule: str
+    severity: Severity
+    owner_role: str
+    applies_to: IdList = Field(default_factory=list)
+    keywords: IdList = Field(default_factory=list)
+
+
+class ModelConstraint(Row):
+    """What ML engineering says a capability needs from the models, and whether it is feasible."""
+
+    capability_id: Id
+    requirement: Id
+    feasibility: Feasibility
+    confidence: float = Field(ge=0, le=1)
+    note: str | None = None
+
+
+class Theme(Row):
+    """A leadership bet and its weight."""
+
+    theme: Id
+    weight: float = Field(ge=0)
+    description: str | None = None
+
+
+class Stance(Row):
+    """A person's stance on a capability, for their role."""
+
+    role: Id
+    capability_id: Id
+    stance: int = Field(ge=-2, le=2)
+    rationale: str | None = None
+    author: str | None = None
+
+
+class Usage(Row):
+    """A usage measurement of a shipped capability at an account."""
+
+    date: IsoDate
+    account_id: Id
+    capability_id: Id
+    metric: Id
+    value: float
+
+
+class RoadmapEntry(Row):
+    """A row of a roadmap to audit (``roadmap.csv``; not imported into the workspace)."""
+
+    capability_id: Id
+    period: Id
+    team: Id

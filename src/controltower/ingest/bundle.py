@@ -1,0 +1,456 @@
+"""Validate and import a bundle: every file checked, all problems collected, one transaction.
+
+A bundle is read in one streaming pass per file, in the order of
+:data:`~controltower.ingest.contract.SPECS` (targets before the files that refer to them).
+Rows are upserted in batches inside a single transaction as they are checked; the first
+problem stops the writing, the checking goes on to collect every problem (listing up to
+``ingest.max_problems``), and the transaction is rolled back: nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from sqlalchemy import Connection
+
+from controltower.domain import Capability, ColumnError, Deployment, Row
+from controltower.errors import BundleError, InputError, Problem
+from controltower.ingest.contract import (
+    IGNORED_FILES,
+    SETTINGS_FILE,
+    SPECS,
+    FileSpec,
+    Reference,
+)
+from controltower.ingest.csvfile import CsvFile
+from controltower.settings import ImportSettings, Settings, load_settings
+from controltower.store import rows as store
+from controltower.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 5_000
+
+Progress = Callable[[str, int], None]
+"""Called as ``progress(file name, rows read so far)`` while a file is read."""
+
+
+@dataclass
+class FileReport:
+    """What happened to one file of a bundle."""
+
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportReport:
+    """The outcome of validating or importing a bundle.
+
+    Attributes:
+        bundle: The bundle folder.
+        written: Whether anything was written (False for ``validate``).
+        files: One report per contract file found, in import order.
+        settings: The bundle's settings when it carried ``workspace.toml``.
+        ignored: Files present but not imported (for example ``roadmap.csv``).
+    """
+
+    bundle: Path
+    written: bool
+    files: list[FileReport] = field(default_factory=list)
+    settings: Settings | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        """Data rows read across all files."""
+        return sum(report.rows for report in self.files)
+
+
+class _Problems:
+    """Collects problems, keeping the first ``limit`` and counting all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.shown: list[Problem] = []
+        self.total = 0
+
+    def __call__(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self.shown) < self.limit:
+            self.shown.append(problem)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise BundleError(sorted(self.shown, key=_problem_order), self.total)
+
+
+_FILE_ORDER = {spec.filename: index for index, spec in enumerate(SPECS)}
+
+
+def _problem_order(problem: Problem) -> tuple[int, int]:
+    return (_FILE_ORDER.get(problem.file, -1), problem.row)
+
+
+@dataclass
+class _Known:
+    """Ids known so far, from the workspace and from the files of the bundle already read."""
+
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    deployment_account: dict[str, str] = field(default_factory=dict)
+    capability_deps: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, connection: Connection | None) -> _Known:
+        known = cls(ids={spec.entity: set() for spec in SPECS})
+        if connection is None:
+            return known
+        for spec in SPECS:
+            if _is_reference_target(spec.entity):
+                known.ids[spec.entity] = store.column_values(
+                    connection=connection, entity=spec.entity, column=spec.key[0]
+                )
+        known.deployment_account = store.column_map(
+            connection=connection, entity="deployments", key="deployment_id", value="account_id"
+        )
+        known.capability_deps = store.column_map(
+            connection=connection, entity="capabilities", key="capability_id", value="depends_on"
+        )
+        return known
+
+
+def _is_reference_target(entity: str) -> bool:
+    return any(ref.target == entity for spec in SPECS for ref in spec.references)
+
+
+def _refers_to_itself(spec: FileSpec) -> bool:
+    return any(reference.target == spec.entity for reference in spec.references)
+
+
+def _message(error: ErrorDetails) -> tuple[str, str]:
+    """Turn one pydantic error into ``(column, message)``."""
+    location = error["loc"]
+    column = str(location[0]) if location else "-"
+    if error["type"] == "missing":
+        return column, "a value is required but the cell is empty"
+    message = error["msg"].removeprefix("Value error, ")
+    if location and error["type"] != "value_error":
+        message = f"{message} (got {error['input']!r})"
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, ColumnError):
+        column = cause.column
+    return column, message
+
+
+def _values_of(row: Row, column: str) -> list[str]:
+    value = getattr(row, column)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+class _BundleReader:
+    """One pass over a bundle: checks every file, and writes when given a connection."""
+
+    def __init__(
+        self,
+        bundle: Path,
+        *,
+        known: _Known,
+        connection: Connection | None,
+        limits: ImportSettings,
+        progress: Progress | None = None,
+    ) -> None:
+        self.bundle = bundle
+        self.progress = progress
+        self.connection = connection
+        self.limits = limits
+        self.problems = _Problems(limits.max_problems)
+        self.known = known
+
+    @property
+    def writing(self) -> bool:
+        return self.connection is not None and self.problems.total == 0
+
+    def read_file(self, spec: FileSpec) -> FileReport:
+        report = FileReport(spec.filename)
+        csv_file = CsvFile(
+            self.bundle / spec.filename,
+            report=self.problems,
+            max_cell_chars=self.limits.max_cell_chars,
+        )
+        seen: set[tuple[Any, ...]] = set()
+        deferred: list[tuple[int, Row]] = []
+        batch: list[store.Record] = []
+        new_ids: set[str] = set()
+        header_checked = False
+        for record in csv_file.records():
+            if not header_checked:
+                header_checked = True
+                if not self._check_header(spec, csv_file.header):
+                    return report
+            report.rows += 1
+            if self.progress is not None and report.rows % BATCH_ROWS == 0:
+                self.progress(spec.filename, report.rows)
+            row = self._validate(spec, record.line, record.cells)
+            if row is None:
+                # Still known, so rows referring to it are not reported as well.
+                new_ids.add(record.cells.get(spec.key[0], "").strip())
+                continue
+            key = tuple(getattr(row, column) for column in spec.key)
+            if key in seen:
+                shown = ", ".join(f"{c}={v!r}" for c, v in zip(spec.key, key, strict=True))
+                self._problem(spec, record.line, spec.key[0], f"duplicate id ({shown})")
+                continue
+            seen.add(key)
+            new_ids.add(str(key[0]))
+            if isinstance(row, Deployment):
+                self.known.deployment_account[row.deployment_id] = row.account_id
+            self._check_references(spec, record.line, row, to_self=False)
+            self._check_deployment_owner(spec, record.line, row)
+            if _refers_to_itself(spec):
+                deferred.append((record.line, row))
+            if self.writing:
+                batch.append(store.to_record(row, spec))
+                if len(batch) >= BATCH_ROWS:
+                    self._flush(spec, batch, report)
+        if not header_checked:
+            self._check_header(spec, csv_file.header)
+        self.known.ids.setdefault(spec.entity, set()).update(new_ids)
+        for line, row in deferred:
+            self._check_references(spec, line, row, to_self=True)
+        if spec.entity == "capabilities":
+            self._check_cycles(spec, deferred)
+        if self.writing:
+            self._flush(spec, batch, report)
+        if self.progress is not None:
+            self.progress(spec.filename, report.rows)
+        return report
+
+    def _problem(self, spec: FileSpec, line: int, column: str, message: str) -> None:
+        self.problems(Problem(spec.filename, line, column, message))
+
+    def _check_header(self, spec: FileSpec, header: list[str]) -> bool:
+        if not header:
+            return False
+        missing = [column for column in spec.required_columns if column not in header]
+        for column in missing:
+            self._problem(
+                spec,
+                1,
+                column,
+                f"required column is missing; the header must name "
+                f"{', '.join(spec.required_columns)}",
+            )
+        return not missing
+
+    def _validate(self, spec: FileSpec, line: int, cells: dict[str, str]) -> Row | None:
+        values: dict[str, Any] = {}
+        attributes: dict[str, str] = {}
+        contract = spec.model.model_fields
+        for name, cell in cells.items():
+            if name in contract and name != "attributes":
+                stripped = cell.strip()
+                if stripped:
+                    values[name] = stripped
+            else:
+                attributes[name] = cell
+        values["attributes"] = attributes
+        try:
+            return spec.model.model_validate(values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                column, message = _message(error)
+                self._problem(spec, line, column, message)
+            return None
+
+    def _check_references(self, spec: FileSpec, line: int, row: Row, *, to_self: bool) -> None:
+        """Check the references of a row: to other files, or (``to_self``) within its file."""
+        for reference in spec.references:
+            if (reference.target == spec.entity) == to_self:
+                self._check_reference(spec, line, row, reference)
+
+    def _check_deployment_owner(self, spec: FileSpec, line: int, row: Row) -> None:
+        deployment_id = getattr(row, "deployment_id", None)
+        account_id = getattr(row, "account_id", None)
+        if isinstance(row, Deployment) or deployment_id is None:
+            return
+        owner = self.known.deployment_account.get(deployment_id)
+        if owner is not None and owner != account_id:
+            self._problem(
+                spec,
+                line,
+                "deployment_id",
+                f"deployment {deployment_id!r} belongs to account {owner!r}, not {account_id!r}",
+            )
+
+    def _check_reference(self, spec: FileSpec, line: int, row: Row, reference: Reference) -> None:
+        targets = self.known.ids.get(reference.target, set())
+        if reference.only_if_target_known and not targets:
+            return
+        for value in _values_of(row, reference.column):
+            if value not in targets:
+                self._problem(
+                    spec,
+                    line,
+                    reference.column,
+                    f"{value!r} is not a known {reference.target[:-1].replace('_', ' ')} "
+                    f"(not in {reference.target}.csv of the bundle or the workspace)",
+                )
+
+    def _check_cycles(self, spec: FileSpec, rows: list[tuple[int, Row]]) -> None:
+        graph = dict(self.known.capability_deps)
+        lines: dict[str, int] = {}
+        for line, row in rows:
+            assert isinstance(row, Capability)
+            graph[row.capability_id] = list(row.depends_on)
+            lines[row.capability_id] = line
+        try:
+            graphlib.TopologicalSorter(graph).prepare()
+        except graphlib.CycleError as exc:
+            cycle = [str(node) for node in exc.args[1]]
+            self._problem(
+                spec,
+                lines.get(cycle[0], 0),
+                "depends_on",
+                f"dependency cycle: {' -> '.join(cycle)}",
+            )
+        self.known.capability_deps = graph
+
+    def _flush(self, spec: FileSpec, batch: list[store.Record], report: FileReport) -> None:
+        if not batch or not self.writing:
+            batch.clear()
+            return
+        assert self.connection is not None
+        counts = store.upsert_records(connection=self.connection, spec=spec, records=batch)
+        report.inserted += counts.inserted
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+        batch.clear()
+
+
+def _bundle_files(bundle: Path, problems: _Problems) -> tuple[list[FileSpec], list[str]]:
+    """Check the bundle's file list; return the specs present and the files ignored."""
+    if not bundle.is_dir():
+        raise InputError(f"{bundle} is not a folder; a bundle is a folder of CSV files")
+    by_name = {spec.filename: spec for spec in SPECS}
+    names = sorted(path.name for path in bundle.iterdir() if path.is_file())
+    ignored: list[str] = []
+    for name in names:
+        if name.lower().endswith(".csv") and name not in by_name:
+            if name in IGNORED_FILES:
+                ignored.append(name)
+            else:
+                problems(
+                    Problem(
+                        name,
+                        0,
+                        "-",
+                        "not a file of the import contract; expected one of "
+                        + ", ".join(sorted(by_name)),
+                    )
+                )
+    for spec in SPECS:
+        if spec.required_file and spec.filename not in names:
+            problems(Problem(spec.filename, 0, "-", "required file is missing from the bundle"))
+    return [spec for spec in SPECS if spec.filename in names], ignored
+
+
+def _bundle_settings(bundle: Path, problems: _Problems) -> Settings | None:
+    path = bundle / SETTINGS_FILE
+    if not path.exists():
+        return None
+    try:
+        return load_settings(path)
+    except BundleError as exc:
+        for problem in exc.problems:
+            problems(problem)
+        return None
+
+
+def _read_bundle(
+    bundle: Path,
+    *,
+    known: _Known,
+    connection: Connection | None,
+    settings: Settings,
+    progress: Progress | None,
+) -> ImportReport:
+    reader = _BundleReader(
+        bundle, known=known, connection=connection, limits=settings.ingest, progress=progress
+    )
+    specs, ignored = _bundle_files(bundle, reader.problems)
+    report = ImportReport(bundle=bundle, written=connection is not None, ignored=ignored)
+    report.settings = _bundle_settings(bundle, reader.problems)
+    for spec in specs:
+        log.info("reading %s", spec.filename)
+        report.files.append(reader.read_file(spec))
+    reader.problems.raise_if_any()
+    return report
+
+
+def validate_bundle(
+    bundle: Path, *, workspace: Workspace | None = None, progress: Progress | None = None
+) -> ImportReport:
+    """Run every check of an import and write nothing.
+
+    Args:
+        bundle: The bundle folder.
+        workspace: When given, references may also point at rows already in it.
+        progress: Called with the rows read so far, per file.
+
+    Returns:
+        The report of what an import would read.
+
+    Raises:
+        BundleError: With every problem found (file, row, column, message).
+    """
+    if workspace is None:
+        known, settings = _Known.from_store(None), Settings()
+    else:
+        with workspace.engine.connect() as connection:
+            known = _Known.from_store(connection)
+        settings = workspace.settings
+    return _read_bundle(bundle, known=known, connection=None, settings=settings, progress=progress)
+
+
+def import_bundle(
+    bundle: Path, *, workspace: Workspace, progress: Progress | None = None
+) -> ImportReport:
+    """Import a bundle into a workspace as one transaction (idempotent upsert by id).
+
+    The bundle's ``workspace.toml``, when present, replaces the workspace's settings once
+    the data is committed.
+
+    Args:
+        bundle: The bundle folder.
+        workspace: The open workspace to import into.
+        progress: Called with the rows read so far, per file.
+
+    Raises:
+        BundleError: With every problem found; nothing was written.
+    """
+    with workspace.engine.begin() as connection:
+        known = _Known.from_store(connection)
+        report = _read_bundle(
+            bundle,
+            known=known,
+            connection=connection,
+            settings=workspace.settings,
+            progress=progress,
+        )
+    if report.settings is not None:
+        workspace.save_settings(report.settings)
+    return report

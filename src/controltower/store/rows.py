@@ -1,0 +1,152 @@
+"""Keyword-only typed access to the contract tables: upsert, read, count.
+
+Only SQLAlchemy Core constructs are used (no dialect-specific SQL), so the same code runs
+on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, tuple_, update
+
+from controltower.domain import Row
+from controltower.ingest.contract import FileSpec
+from controltower.store.tables import TABLES
+
+R = TypeVar("R", bound=Row)
+
+Record = dict[str, Any]
+
+
+@dataclass
+class UpsertCounts:
+    """What an upsert did to a table."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertCounts) -> None:
+        """Add another batch's counts to these."""
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def to_record(row: Row, spec: FileSpec) -> Record:
+    """Turn a validated row into a table record (an absent optional key part becomes '')."""
+    record = row.model_dump()
+    for column in spec.key:
+        if record[column] is None:
+            record[column] = ""
+    return record
+
+
+def restore_keys(record: Record, spec: FileSpec) -> Record:
+    """Undo :func:`to_record`'s '' for absent optional key parts."""
+    values = dict(record)
+    for column in spec.key:
+        if values[column] == "" and not spec.model.model_fields[column].is_required():
+            values[column] = None
+    return values
+
+
+def from_record(record: Record, spec: FileSpec) -> Row:
+    """Turn a table record back into its row model."""
+    return spec.model.model_validate(restore_keys(record, spec))
+
+
+def _key_of(record: Record, spec: FileSpec) -> tuple[Any, ...]:
+    return tuple(record[column] for column in spec.key)
+
+
+def upsert_records(
+    *, connection: Connection, spec: FileSpec, records: Sequence[Record]
+) -> UpsertCounts:
+    """Insert new records, update changed ones, leave identical ones alone.
+
+    Args:
+        connection: An open connection inside the caller's transaction.
+        spec: The file spec of the table.
+        records: Records with every column of the table, unique by key.
+
+    Returns:
+        How many records were inserted, updated and left unchanged.
+    """
+    if not records:
+        return UpsertCounts()
+    table = TABLES[spec.entity]
+    key_columns = [table.c[column] for column in spec.key]
+    keys = [_key_of(record, spec) for record in records]
+    if len(key_columns) == 1:
+        condition = key_columns[0].in_([key[0] for key in keys])
+    else:
+        condition = tuple_(*key_columns).in_(keys)
+    existing = {
+        _key_of(dict(found), spec): dict(found)
+        for found in connection.execute(select(table).where(condition)).mappings()
+    }
+    new = [record for record, key in zip(records, keys, strict=True) if key not in existing]
+    changed = [
+        record
+        for record, key in zip(records, keys, strict=True)
+        if key in existing and existing[key] != record
+    ]
+    if new:
+        connection.execute(insert(table), new)
+    if changed:
+        statement = (
+            update(table)
+            .where(and_(*(column == bindparam(f"key_{column.name}") for column in key_columns)))
+            .values({column.name: bindparam(f"new_{column.name}") for column in table.columns})
+        )
+        connection.execute(
+            statement,
+            [
+                {
+                    **{f"key_{name}": record[name] for name in spec.key},
+                    **{f"new_{name}": value for name, value in record.items()},
+                }
+                for record in changed
+            ],
+        )
+    return UpsertCounts(
+        inserted=len(new), updated=len(changed), unchanged=len(records) - len(new) - len(changed)
+    )
+
+
+def iter_records(*, connection: Connection, spec: FileSpec) -> Iterator[Record]:
+    """Yield every record of a table, ordered by key."""
+    table = TABLES[spec.entity]
+    statement = select(table).order_by(*(table.c[column] for column in spec.key))
+    for found in connection.execution_options(stream_results=True).execute(statement).mappings():
+        yield dict(found)
+
+
+def read_rows(*, connection: Connection, spec: FileSpec, model: type[R]) -> list[R]:
+    """Read every row of a table as its row model, ordered by key."""
+    if spec.model is not model:
+        raise TypeError(f"{spec.entity} holds {spec.model.__name__}, not {model.__name__}")
+    rows = [from_record(record, spec) for record in iter_records(connection=connection, spec=spec)]
+    return rows  # type: ignore[return-value]
+
+
+def count_rows(*, connection: Connection, spec: FileSpec) -> int:
+    """Count the rows of a table."""
+    table = TABLES[spec.entity]
+    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def column_values(*, connection: Connection, entity: str, column: str) -> set[Any]:
+    """Return the distinct values of one column of a table."""
+    table = TABLES[entity]
+    return set(connection.execute(select(table.c[column]).distinct()).scalars())
+
+
+def column_map(*, connection: Connection, entity: str, key: str, value: str) -> dict[Any, Any]:
+    """Return ``{key: value}`` over the rows of a table."""
+    table = TABLES[entity]
+    return dict(connection.execute(select(table.c[key], table.c[value])).all())

@@ -1,0 +1,296 @@
+"""Import and validate: idempotence, updates, and every class of bad input refused whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from controltower.errors import BundleError, InputError
+from controltower.ingest.bundle import import_bundle, validate_bundle
+from controltower.workspace import Workspace
+
+from conftest import small_bundle, snapshot, write_bundle, write_csv
+
+
+def refused(bundle: Path, workspace: Workspace) -> BundleError:
+    """Import a bad bundle; check it is refused and the workspace is unchanged."""
+    before = snapshot(workspace)
+    with pytest.raises(BundleError) as caught:
+        import_bundle(bundle, workspace=workspace)
+    assert snapshot(workspace) == before
+    with pytest.raises(BundleError):
+        validate_bundle(bundle, workspace=workspace)
+    return caught.value
+
+
+def messages(error: BundleError) -> list[str]:
+    return [str(problem) for problem in error.problems]
+
+
+def test_import_then_reimport_changes_nothing(bundle: Path, workspace: Workspace) -> None:
+    first = import_bundle(bundle, workspace=workspace)
+    assert {f.file: f.inserted for f in first.files}["signals.csv"] == 3
+    state = snapshot(workspace)
+    second = import_bundle(bundle, workspace=workspace)
+    assert all(f.inserted == 0 and f.updated == 0 for f in second.files)
+    assert sum(f.unchanged for f in second.files) == first.rows
+    assert snapshot(workspace) == state
+
+
+def test_changed_row_updates_and_new_row_inserts(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    import_bundle(write_bundle(tmp_path / "b1", files), workspace=workspace)
+    files["accounts"][1]["arr"] = "350000"
+    files["accounts"].append(
+        {"account_id": "a4", "name": "Delta", "segment": "smb", "industry": "retail",
+         "tier": "3", "arr": "10000"}
+    )
+    report = import_bundle(write_bundle(tmp_path / "b2", files), workspace=workspace)
+    accounts = next(f for f in report.files if f.file == "accounts.csv")
+    assert (accounts.inserted, accounts.updated, accounts.unchanged) == (1, 1, 2)
+    assert ("a2", "Beta Care", "mid-market", "healthcare", "2", "350000.0") in [
+        row[:6] for row in snapshot(workspace)["accounts"]
+    ]
+
+
+def test_references_may_point_into_the_workspace(tmp_path: Path, workspace: Workspace) -> None:
+    import_bundle(write_bundle(tmp_path / "b1"), workspace=workspace)
+    later = {
+        "accounts": [],
+        "signals": [{"signal_id": "s9", "date": "2026-06-01", "source": "survey",
+                     "text": "More SSO please", "account_id": "a3"}],
+    }
+    folder = tmp_path / "b2"
+    folder.mkdir()
+    write_csv(folder / "accounts.csv", [], header=["account_id", "name", "segment",
+                                                   "industry", "tier", "arr"])
+    write_csv(folder / "signals.csv", later["signals"])
+    report = import_bundle(folder, workspace=workspace)
+    assert report.files[-1].inserted == 1
+
+
+@pytest.mark.parametrize(
+    ("entity", "row", "column", "needle"),
+    [
+        ("accounts", 1, "arr", "valid number"),
+        ("accounts", 2, "segment", "'enterprise', 'mid-market' or 'smb'"),
+        ("accounts", 0, "tier", "less than or equal to 3"),
+        ("accounts", 0, "health", "less than or equal to 1"),
+        ("signals", 1, "date", "ISO 8601"),
+        ("signals", 2, "urgency", "less than or equal to 5"),
+        ("signals", 0, "account_id", "not a known account"),
+        ("signals", 1, "text", "required"),
+        ("capabilities", 1, "depends_on", "not a known capabilit"),
+        ("capabilities", 0, "effort_weeks", "effort_low"),
+        ("deployments", 0, "ended", "before started"),
+    ],
+)
+def test_bad_value_names_file_row_column(
+    tmp_path: Path, workspace: Workspace, entity: str, row: int, column: str, needle: str
+) -> None:
+    files = small_bundle()
+    bad = {
+        ("accounts", "arr"): "lots",
+        ("accounts", "segment"): "huge",
+        ("accounts", "tier"): "7",
+        ("accounts", "health"): "1.5",
+        ("signals", "date"): "14/03/2026",
+        ("signals", "urgency"): "9",
+        ("signals", "account_id"): "nobody",
+        ("signals", "text"): "   ",
+        ("capabilities", "depends_on"): "c1;c404",
+        ("capabilities", "effort_weeks"): "12",
+        ("deployments", "ended"): "2025-01-01",
+    }[(entity, column)]
+    files[entity][row][column] = bad
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    line = row + 2
+    assert any(
+        m.startswith(f"{entity}.csv:{line}:{column}:") and needle in m for m in messages(error)
+    ), messages(error)
+
+
+def test_every_problem_is_collected(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["accounts"][0]["tier"] = "0"
+    files["signals"][2]["source"] = "pigeon"
+    files["usage"][0]["value"] = "n/a"
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert [(p.file, p.row, p.column) for p in error.problems] == [
+        ("accounts.csv", 2, "tier"),
+        ("signals.csv", 4, "source"),
+        ("usage.csv", 2, "value"),
+    ]
+
+
+def test_problems_are_capped_but_counted(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["signals"] = [
+        {"signal_id": f"s{i}", "date": "2026-13-01", "source": "survey", "text": "x",
+         "account_id": "a1"}
+        for i in range(250)
+    ]
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert len(error.problems) == 100
+    assert error.total == 250
+
+
+def test_duplicate_ids(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["signals"].append(dict(files["signals"][0]))
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error) == ["signals.csv:5:signal_id: duplicate id (signal_id='s1')"]
+
+
+def test_composite_key_duplicates(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["teams"].append({"team": "core", "period": "2027-Q1", "capacity_weeks": "5"})
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error)[0].startswith("teams.csv:5:team: duplicate id")
+
+
+def test_dependency_cycle(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["capabilities"][0]["depends_on"] = "c2"
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    (message,) = messages(error)
+    assert message.startswith("capabilities.csv:")
+    assert ":depends_on: dependency cycle:" in message
+    assert "c1" in message and "c2" in message
+
+
+def test_deployment_of_another_account(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["signals"][1]["deployment_id"] = "d1"
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error) == [
+        "signals.csv:3:deployment_id: deployment 'd1' belongs to account 'a1', not 'a2'"
+    ]
+
+
+def test_missing_required_column(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    for row in files["signals"]:
+        del row["source"]
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error)[0].startswith("signals.csv:1:source: required column is missing")
+
+
+def test_missing_required_file(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    del files["signals"]
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error) == ["signals.csv:0:-: required file is missing from the bundle"]
+
+
+def test_unknown_csv_file(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    (folder / "signal.csv").write_text("signal_id\n", encoding="utf-8")
+    error = refused(folder, workspace)
+    assert messages(error)[0].startswith("signal.csv:0:-: not a file of the import contract")
+
+
+def test_empty_file(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    (folder / "themes.csv").write_bytes(b"")
+    error = refused(folder, workspace)
+    assert messages(error) == ["themes.csv:0:-: the file is empty: a header row is required"]
+
+
+def test_non_utf8_bytes(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    lines = (folder / "signals.csv").read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"PII leaked", b"PII leak\xe9d")
+    (folder / "signals.csv").write_bytes(b"\n".join(lines))
+    error = refused(folder, workspace)
+    (message,) = messages(error)
+    assert message.startswith("signals.csv:3:text: bytes that are not UTF-8")
+
+
+def test_absurdly_long_cell(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["signals"][0]["text"] = "help " * 10_000
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    (message,) = messages(error)
+    assert message.startswith("signals.csv:2:text: the cell is 50,000 characters long")
+
+
+def test_ragged_row(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    path = folder / "accounts.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "a9,Zed, Inc,smb,retail,3,1000,emea,,,kim\n")
+    error = refused(folder, workspace)
+    (message,) = messages(error)
+    assert message.startswith("accounts.csv:5:-: the row has 11 cells but the header has 10")
+
+
+def test_malformed_quoting(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    path = folder / "signals.csv"
+    text = path.read_text(encoding="utf-8").replace("They need SSO", 'They "need" SSO', 1)
+    path.write_text(text.replace("s1,2026", 's1,"2026', 1), encoding="utf-8")
+    error = refused(folder, workspace)
+    assert messages(error)[0].startswith("signals.csv:2:-: malformed CSV")
+
+
+def test_bad_settings_file(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    (folder / "workspace.toml").write_text("[planning]\nbalance = 3\n[planing]\n", "utf-8")
+    error = refused(folder, workspace)
+    assert [(p.file, p.column) for p in error.problems] == [
+        ("workspace.toml", "planning.balance"),
+        ("workspace.toml", "planing"),
+    ]
+
+
+def test_bom_crlf_and_multiline_cells_are_accepted(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    path = folder / "signals.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("PII leaked into a prompt log", '"PII leaked,\nagain\ninto a log"')
+    text = text.replace("s2,2026-04-02,support-ticket,", "s2,2026-04-02,support-ticket,", 1)
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    report = import_bundle(folder, workspace=workspace)
+    signals = next(f for f in report.files if f.file == "signals.csv")
+    assert signals.inserted == 3
+    texts = [row[3] for row in snapshot(workspace)["signals"]]
+    assert "PII leaked,\r\nagain\r\ninto a log" in texts
+
+
+def test_later_problem_leaves_earlier_files_unwritten(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    files = small_bundle()
+    files["usage"][0]["capability_id"] = "c404"
+    refused(write_bundle(tmp_path / "b", files), workspace)
+    assert all(not rows for rows in snapshot(workspace).values())
+
+
+def test_validate_writes_nothing(bundle: Path, workspace: Workspace) -> None:
+    before = snapshot(workspace)
+    report = validate_bundle(bundle, workspace=workspace)
+    assert not report.written and report.rows > 0
+    assert snapshot(workspace) == before
+
+
+def test_a_file_is_not_a_bundle(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a folder"):
+        validate_bundle(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=200))
+def test_any_text_survives_csv_round_trip(tmp_path: Path, text: str) -> None:
+    files = small_bundle()
+    files["signals"][0]["text"] = text
+    folder = write_bundle(tmp_path / "h", files)
+    if not text.strip():
+        with pytest.raises(BundleError):
+            validate_bundle(folder)
+    else:
+        validate_bundle(folder)
