@@ -28,6 +28,11 @@ class ColumnError(ValueError):
 
 def _parse_iso_date(value: Any) -> Any:
     if isinstance(value, str):
+        if len(value) == 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit():
+            try:
+                return date.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(f"not a real date: {value!r}") from exc
         if not _ISO_DATE.match(value):
             raise ValueError(f"expected an ISO 8601 date like 2026-03-14, got {value!r}")
         try:

@@ -144,3 +144,21 @@ def load_settings(path: Path) -> Settings:
     except UnicodeDecodeError as exc:
         raise BundleError([Problem(path.name, 0, "-", f"not UTF-8: {exc.reason}")]) from exc
     return parse_settings(text, source=path.name)
+
+
+def settings_markdown() -> str:
+    """Render the reference of every setting as Markdown (``docs/settings.md``)."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting of `workspace.toml`, with its default. Each dotted name is a key in",
+        "a TOML table: `planning.balance` is `balance = …` under `[planning]`. A missing key",
+        "takes its default; an unknown key is an error. `tower settings` prints this list.",
+        "",
+        "| setting | default | meaning |",
+        "| --- | --- | --- |",
+    ]
+    for name, default, text in iter_settings_help():
+        shown = tomli_w.dumps({"v": default}).strip().removeprefix("v = ")
+        lines.append(f"| `{name}` | `{shown}` | {text} |")
+    return "\n".join(lines) + "\n"

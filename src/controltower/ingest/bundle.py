@@ -196,6 +196,9 @@ class _BundleReader:
         batch: list[store.Record] = []
         new_ids: set[str] = set()
         header_checked = False
+        table_was_empty = self.connection is not None and not store.count_rows(
+            connection=self.connection, spec=spec
+        )
         for record in csv_file.records():
             if not header_checked:
                 header_checked = True
@@ -225,7 +228,7 @@ class _BundleReader:
             if self.writing:
                 batch.append(store.to_record(row, spec))
                 if len(batch) >= BATCH_ROWS:
-                    self._flush(spec, batch, report)
+                    self._flush(spec, batch, report, all_new=table_was_empty)
         if not header_checked:
             self._check_header(spec, csv_file.header)
         self.known.ids.setdefault(spec.entity, set()).update(new_ids)
@@ -234,7 +237,7 @@ class _BundleReader:
         if spec.entity == "capabilities":
             self._check_cycles(spec, deferred)
         if self.writing:
-            self._flush(spec, batch, report)
+            self._flush(spec, batch, report, all_new=table_was_empty)
         if self.progress is not None:
             self.progress(spec.filename, report.rows)
         return report
@@ -329,12 +332,16 @@ class _BundleReader:
             )
         self.known.capability_deps = graph
 
-    def _flush(self, spec: FileSpec, batch: list[store.Record], report: FileReport) -> None:
+    def _flush(
+        self, spec: FileSpec, batch: list[store.Record], report: FileReport, *, all_new: bool
+    ) -> None:
         if not batch or not self.writing:
             batch.clear()
             return
         assert self.connection is not None
-        counts = store.upsert_records(connection=self.connection, spec=spec, records=batch)
+        counts = store.upsert_records(
+            connection=self.connection, spec=spec, records=batch, all_new=all_new
+        )
         report.inserted += counts.inserted
         report.updated += counts.updated
         report.unchanged += counts.unchanged

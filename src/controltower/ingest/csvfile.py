@@ -116,9 +116,10 @@ class CsvFile:
                     "columns (an unquoted comma?)",
                 )
                 return None
-        values: dict[str, str] = {}
-        ok = True
-        for name, cell in zip(self.header, cells, strict=False):
+        values = dict(zip(self.header, cells, strict=False))
+        if max(map(len, cells)) <= self.max_cell_chars:
+            return CsvRecord(line, values)
+        for name, cell in values.items():
             if len(cell) > self.max_cell_chars:
                 self._problem(
                     line,
@@ -126,6 +127,4 @@ class CsvFile:
                     f"the cell is {len(cell):,} characters long; the limit is "
                     f"{self.max_cell_chars:,} (setting ingest.max_cell_chars)",
                 )
-                ok = False
-            values[name] = cell
-        return CsvRecord(line, values) if ok else None
+        return None

@@ -10,7 +10,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from controltower.domain import Row
 from controltower.ingest.contract import FileSpec
@@ -64,7 +74,11 @@ def _key_of(record: Record, spec: FileSpec) -> tuple[Any, ...]:
 
 
 def upsert_records(
-    *, connection: Connection, spec: FileSpec, records: Sequence[Record]
+    *,
+    connection: Connection,
+    spec: FileSpec,
+    records: Sequence[Record],
+    all_new: bool = False,
 ) -> UpsertCounts:
     """Insert new records, update changed ones, leave identical ones alone.
 
@@ -72,6 +86,8 @@ def upsert_records(
         connection: An open connection inside the caller's transaction.
         spec: The file spec of the table.
         records: Records with every column of the table, unique by key.
+        all_new: The caller knows none of the keys is stored yet (the table was empty
+            and keys are unique), so the look-up of existing rows is skipped.
 
     Returns:
         How many records were inserted, updated and left unchanged.
@@ -79,6 +95,9 @@ def upsert_records(
     if not records:
         return UpsertCounts()
     table = TABLES[spec.entity]
+    if all_new:
+        bulk_insert(connection=connection, table=table, records=records)
+        return UpsertCounts(inserted=len(records))
     key_columns = [table.c[column] for column in spec.key]
     keys = [_key_of(record, spec) for record in records]
     if len(key_columns) == 1:
@@ -96,7 +115,7 @@ def upsert_records(
         if key in existing and existing[key] != record
     ]
     if new:
-        connection.execute(insert(table), new)
+        bulk_insert(connection=connection, table=table, records=new)
     if changed:
         statement = (
             update(table)
@@ -116,6 +135,38 @@ def upsert_records(
     return UpsertCounts(
         inserted=len(new), updated=len(changed), unchanged=len(records) - len(new) - len(changed)
     )
+
+
+def bulk_insert(*, connection: Connection, table: Table, records: Sequence[Record]) -> None:
+    """Insert many records through the driver's ``executemany``, inside the transaction.
+
+    The statement is compiled by SQLAlchemy for the connection's dialect and each value goes
+    through its column type's bind processor, so this stays dialect-neutral; it skips only
+    SQLAlchemy's per-row bookkeeping, which dominates bulk imports.
+    """
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect)
+    names = list(compiled.positiontup or [column.name for column in table.columns])
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    converted = [
+        [
+            value if processor is None or value is None else processor(value)
+            for value, processor in zip((record[name] for name in names), processors, strict=True)
+        ]
+        for record in records
+    ]
+    parameters: list[Any] = (
+        [tuple(values) for values in converted]
+        if compiled.positiontup
+        else [dict(zip(names, values, strict=True)) for values in converted]
+    )
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(str(compiled), parameters)
+    finally:
+        cursor.close()
 
 
 def iter_records(*, connection: Connection, spec: FileSpec) -> Iterator[Record]:

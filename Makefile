@@ -1,0 +1,37 @@
+# One task runner: `make demo`, `make test`, `make bench`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   := demo
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/tower: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/tower
+
+demo: install
+	rm -rf $(DEMO)
+	$(BIN)/tower sample $(DEMO)/bundle
+	$(BIN)/tower init $(DEMO)/workspace
+	$(BIN)/tower -w $(DEMO)/workspace import $(DEMO)/bundle
+	$(BIN)/tower -w $(DEMO)/workspace status
+	@echo "Demo workspace: $(DEMO)/workspace  (try: $(BIN)/tower -w $(DEMO)/workspace status)"
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/import_speed.py --json
+
+clean:
+	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache

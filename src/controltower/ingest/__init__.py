@@ -1,0 +1,1 @@
+"""Ingest: read, check and import a bundle (the import contract of PRODUCT.md)."""

@@ -1,0 +1,49 @@
+"""Every setting has a default and a help text, and the docs list them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controltower.errors import BundleError
+from controltower.settings import Settings, iter_settings_help, parse_settings, settings_markdown
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_every_setting_has_help() -> None:
+    for name, _default, text in iter_settings_help():
+        assert len(text) > 20, name
+
+
+def test_settings_doc_is_current() -> None:
+    assert (DOCS / "settings.md").read_text(encoding="utf-8") == settings_markdown()
+
+
+def test_round_trip_through_toml() -> None:
+    settings = Settings()
+    settings.planning.balance = 0.8
+    settings.planning.periods = ["2027-Q1", "2027-Q2"]
+    assert parse_settings(settings.to_toml()) == settings
+
+
+def test_partial_file_takes_defaults() -> None:
+    settings = parse_settings("[economics]\nfde_hourly_cost = 210\n")
+    assert settings.economics.fde_hourly_cost == 210
+    assert settings.planning == Settings().planning
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("[planning]\nbalance = 1.5\n", "planning.balance"),
+        ("[economics]\nfde_hourly_costs = 1\n", "economics.fde_hourly_costs"),
+        ("[planning\n", "-"),
+    ],
+)
+def test_bad_settings_name_the_key(text: str, column: str) -> None:
+    with pytest.raises(BundleError) as caught:
+        parse_settings(text)
+    assert caught.value.problems[0].column == column
+    assert caught.value.problems[0].file == "workspace.toml"
