@@ -73,6 +73,37 @@ class EconomicsSettings(_Section):
     )
 
 
+class SynthesisSettings(_Section):
+    """How evidence is grouped into patterns and how their trend is judged."""
+
+    duplicate_similarity: float = Field(
+        0.92,
+        gt=0.0,
+        le=1.0,
+        description="Cosine similarity at or above which two items of the same account are "
+        "near-duplicates (a pasted or forwarded ticket): kept as evidence, counted once.",
+    )
+    join_quantile: float = Field(
+        0.05,
+        ge=0.0,
+        lt=1.0,
+        description="A new item joins its closest pattern incrementally when its similarity "
+        "to the pattern's centroid reaches this quantile of the members' similarities.",
+    )
+    trend_window_days: int = Field(
+        56, ge=7, description="Recent window, in days, compared against history for trends."
+    )
+    trend_alpha: float = Field(
+        0.05,
+        gt=0.0,
+        lt=0.5,
+        description="Significance level of the one-sided Poisson rate tests behind trends.",
+    )
+    key_phrases: int = Field(6, ge=1, le=20, description="Key phrases listed per pattern.")
+    batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
+    seed: int = Field(0, description="Seed of every random choice in synthesis (reproducible).")
+
+
 class ImportSettings(_Section):
     """Limits applied when a bundle is validated or imported."""
 
@@ -89,6 +120,7 @@ class Settings(_Section):
 
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
     economics: EconomicsSettings = Field(default_factory=EconomicsSettings)
+    synthesis: SynthesisSettings = Field(default_factory=SynthesisSettings)
     ingest: ImportSettings = Field(default_factory=ImportSettings)
 
     def to_toml(self) -> str:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -153,6 +165,79 @@ usage = Table(
     Column("metric", String, primary_key=True),
     Column("value", Float, nullable=False),
     _attributes(),
+)
+
+
+# --- pattern synthesis (migration 0002) -------------------------------------------------
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("model_id", String, primary_key=True),
+    Column("text_hash", String, primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
+)
+
+patterns = Table(
+    "patterns",
+    metadata,
+    Column("pattern_id", String, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("label_source", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("merged_into", String),
+    Column("key_phrases", JSON, nullable=False),
+    Column("representatives", JSON, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("created_run", Integer, nullable=False),
+    Column("updated_run", Integer, nullable=False),
+)
+
+pattern_members = Table(
+    "pattern_members",
+    metadata,
+    Column("item_kind", String, primary_key=True),
+    Column("item_id", String, primary_key=True),
+    Column("pattern_id", String, index=True),
+    Column("duplicate_of", String),
+    Column("text_hash", String, nullable=False),
+    Column("run_id", Integer, nullable=False),
+)
+
+pattern_pins = Table(
+    "pattern_pins",
+    metadata,
+    Column("item_kind", String, primary_key=True),
+    Column("item_id", String, primary_key=True),
+    Column("pattern_id", String, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+pattern_edits = Table(
+    "pattern_edits",
+    metadata,
+    Column("edit_id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String, nullable=False),
+    Column("pattern_id", String, nullable=False),
+    Column("other_id", String),
+    Column("value", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+synthesis_runs = Table(
+    "synthesis_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("mode", String, nullable=False),
+    Column("model_id", String, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("new_items", Integer, nullable=False),
+    Column("embedded", Integer, nullable=False),
+    Column("patterns", Integer, nullable=False),
+    Column("details", JSON, nullable=False),
 )
 
 TABLES: dict[str, Table] = {table.name: table for table in metadata.sorted_tables}

@@ -16,6 +16,7 @@ exact binomial test at level ``alpha``:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
@@ -24,14 +25,39 @@ from scipy.stats import binomtest
 Trend = Literal["emerging", "growing", "stable", "fading"]
 
 
-def classify_trend(
+@dataclass(frozen=True)
+class TrendAssessment:
+    """A trend and the figures it was decided on."""
+
+    trend: Trend
+    recent: int
+    history: int
+    window_days: int
+    history_days: int
+    p_value: float
+
+    @property
+    def reason(self) -> str:
+        """The decision in words, with its figures."""
+        if self.history_days <= 0:
+            return "stable: no history before the recent window to compare against"
+        rate = (
+            f"{self.recent} in the last {self.window_days} days vs {self.history} in the "
+            f"{self.history_days} days before"
+        )
+        if self.trend == "stable":
+            return f"stable: {rate} (no significant change, p={self.p_value:.2g})"
+        return f"{self.trend}: {rate} (one-sided Poisson rate test p={self.p_value:.2g})"
+
+
+def assess_trend(
     dates: Iterable[date],
     *,
     observed_from: date,
     as_of: date,
     window_days: int,
     alpha: float,
-) -> Trend:
+) -> TrendAssessment:
     """Classify a pattern's trend from the dates of its evidence.
 
     Args:
@@ -42,12 +68,10 @@ def classify_trend(
         alpha: Significance level of each one-sided test.
 
     Returns:
-        ``emerging``, ``growing``, ``stable`` or ``fading`` by the rule of this module.
+        The trend by the rule of this module, with the counts and p-value behind it.
     """
     window_start = as_of - timedelta(days=window_days - 1)
     history_days = (window_start - observed_from).days
-    if history_days <= 0:
-        return "stable"
     recent = history = 0
     for day in dates:
         if day >= window_start:
@@ -55,11 +79,21 @@ def classify_trend(
         elif day >= observed_from:
             history += 1
     total = recent + history
-    if total == 0:
-        return "stable"
+    if history_days <= 0 or total == 0:
+        return TrendAssessment("stable", recent, history, window_days, max(history_days, 0), 1.0)
     share = window_days / (window_days + history_days)
-    if binomtest(recent, total, share, alternative="greater").pvalue < alpha:
-        return "emerging" if history == 0 else "growing"
-    if binomtest(recent, total, share, alternative="less").pvalue < alpha:
-        return "fading"
-    return "stable"
+    p_up = float(binomtest(recent, total, share, alternative="greater").pvalue)
+    p_down = float(binomtest(recent, total, share, alternative="less").pvalue)
+    trend: Trend = "stable"
+    if p_up < alpha:
+        trend = "emerging" if history == 0 else "growing"
+    elif p_down < alpha:
+        trend = "fading"
+    return TrendAssessment(
+        trend,
+        recent,
+        history,
+        window_days,
+        history_days,
+        {"fading": p_down, "stable": min(p_up, p_down)}.get(trend, p_up),
+    )

@@ -1,0 +1,541 @@
+"""The ``tower`` command: thin Typer commands over library functions, rendered with Rich."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from controltower import __version__
+from controltower.errors import BundleError, ControlTowerError
+from controltower.export import export_workspace
+from controltower.ingest.bundle import ImportReport, import_bundle, validate_bundle
+from controltower.sample import write_sample_bundle
+from controltower.settings import iter_settings_help
+from controltower.status import Status, workspace_status
+from controltower.workspace import Workspace, init_workspace, open_workspace, resolve_path
+
+if TYPE_CHECKING:
+    from controltower.synthesize.view import PatternView
+
+app = typer.Typer(
+    name="tower",
+    help="Control Tower: the decision engine of the AI product manager.\n\n"
+    "Example: tower init ./ws && tower -w ./ws import ./bundle && tower -w ./ws status",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class _State:
+    workspace: Path | None = None
+
+
+state = _State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"controltower {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace folder (default: $TOWER_WORKSPACE, else the current folder).",
+            envvar="TOWER_WORKSPACE",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """Global options, read before any command."""
+    state.workspace = workspace
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s: %(message)s",
+    )
+
+
+def handle_errors(command: Callable[P, T]) -> Callable[P, T]:
+    """Map library errors to a message on stderr and the documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return command(*args, **kwargs)
+        except BundleError as exc:
+            err.print(f"[bold red]error:[/] {exc.args[0].splitlines()[0]}", highlight=False)
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False)
+            if exc.total > len(exc.problems):
+                err.print(f"… and {exc.total - len(exc.problems)} more problem(s)")
+            raise typer.Exit(exc.exit_code) from exc
+        except ControlTowerError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from exc
+
+    return wrapper
+
+
+def _open() -> Workspace:
+    return open_workspace(resolve_path(state.workspace))
+
+
+@contextmanager
+def _row_progress(label: str) -> Iterator[Callable[[str, int], None]]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} rows"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(file: str, rows: int) -> None:
+            if file not in tasks:
+                tasks[file] = progress.add_task(f"{label} {file}", total=None)
+            progress.update(tasks[file], completed=rows)
+
+        yield update
+
+
+def _print_import(report: ImportReport, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    if report.written:
+        for column in ("new", "updated", "unchanged"):
+            table.add_column(column, justify="right")
+    for file in report.files:
+        cells = [file.file, f"{file.rows:,}"]
+        if report.written:
+            cells += [f"{file.inserted:,}", f"{file.updated:,}", f"{file.unchanged:,}"]
+        table.add_row(*cells)
+    out.print(table)
+    if report.settings is not None:
+        out.print("workspace.toml: settings " + ("imported" if report.written else "valid"))
+    for name in report.ignored:
+        out.print(f"{name}: not imported (a roadmap to audit is read by the commands that audit)")
+
+
+@app.command()
+@handle_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+) -> None:
+    """Create a workspace: a folder with workspace.toml and an empty store.
+
+    Example: tower init ./acme-q1
+    """
+    with init_workspace(directory) as workspace:
+        out.print(f"Created workspace in {workspace.path}")
+
+
+@app.command()
+@handle_errors
+def validate(
+    bundle: Annotated[Path, typer.Argument(help="Bundle folder of CSV files.")],
+) -> None:
+    """Check a bundle as an import would, and write nothing.
+
+    References may point at rows already in the workspace when one is open (-w).
+
+    Example: tower validate ./bundle
+    """
+    folder = resolve_path(state.workspace)
+    workspace = _open() if (folder / "tower.db").exists() else None
+    try:
+        with _row_progress("checking") as progress:
+            report = validate_bundle(bundle, workspace=workspace, progress=progress)
+    finally:
+        if workspace is not None:
+            workspace.close()
+    _print_import(report, f"{bundle}: valid")
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    bundle: Annotated[Path, typer.Argument(help="Bundle folder of CSV files.")],
+) -> None:
+    """Import a bundle into the workspace: all or nothing, idempotent upsert by id.
+
+    Example: tower -w ./acme-q1 import ./bundle
+    """
+    with _open() as workspace, _row_progress("importing") as progress:
+        report = import_bundle(bundle, workspace=workspace, progress=progress)
+    _print_import(report, f"imported {bundle}")
+
+
+@app.command()
+@handle_errors
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the bundle to.")],
+) -> None:
+    """Write the workspace back out as a bundle (deterministic; re-importable).
+
+    Example: tower -w ./acme-q1 export ./acme-q1-export
+    """
+    with _open() as workspace:
+        report = export_workspace(workspace, directory)
+    for name, count in report.files.items():
+        out.print(f"{name}: {count:,} rows")
+    out.print(f"Exported to {report.path}")
+
+
+def _print_status(status: Status) -> None:
+    counts = Table(title=f"Workspace {status.workspace}")
+    counts.add_column("entity")
+    counts.add_column("rows", justify="right")
+    for entity, count in status.counts.items():
+        counts.add_row(entity, f"{count:,}")
+    out.print(counts)
+    if status.first_signal is not None:
+        out.print(f"Signals from {status.first_signal} to {status.last_signal}")
+    mix = Table(title="Accounts")
+    mix.add_column("segment")
+    mix.add_column("accounts", justify="right")
+    mix.add_column("ARR", justify="right")
+    for segment, count in status.accounts_by_segment.items():
+        mix.add_row(segment, str(count), f"{status.arr_by_segment.get(segment, 0.0):,.0f}")
+    out.print(mix)
+    out.print(
+        "Accounts by tier: "
+        + ", ".join(f"tier {tier}: {count}" for tier, count in status.accounts_by_tier.items())
+    )
+    out.print(
+        "Signals by source: "
+        + ", ".join(f"{source} {count:,}" for source, count in status.signals_by_source.items())
+    )
+    months = Table(title="Signals by month")
+    months.add_column("month")
+    months.add_column("signals", justify="right")
+    months.add_column("")
+    peak = max(status.signals_by_month.values(), default=1)
+    for month, count in status.signals_by_month.items():
+        months.add_row(month, f"{count:,}", "█" * max(1, round(30 * count / peak)))
+    out.print(months)
+    out.print(
+        f"FDE hours: {status.fde_hours_deployments:,.0f} on deployments, "
+        f"{status.fde_hours_custom_work:,.0f} on bespoke builds"
+    )
+
+
+@app.command()
+@handle_errors
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what the workspace holds: counts, dates, account mix, signals, FDE hours.
+
+    Example: tower -w ./acme-q1 status --json
+    """
+    with _open() as workspace:
+        result = workspace_status(workspace)
+    if as_json:
+        out.print_json(result.model_dump_json())
+    else:
+        _print_status(result)
+
+
+@app.command()
+@handle_errors
+def sample(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the sample bundle to.")],
+    accounts: Annotated[int, typer.Option(min=1, help="Accounts.")] = 80,
+    signals: Annotated[int, typer.Option(min=1, help="Signals.")] = 3000,
+    custom_work: Annotated[int, typer.Option(min=0, help="Custom-work notes.")] = 400,
+    candidates: Annotated[int, typer.Option(min=1, help="Capability candidates.")] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+) -> None:
+    """Write a realistic sample bundle for a fictional enterprise-AI company.
+
+    Example: tower sample ./bundle --accounts 80 --signals 3000 --seed 7
+    """
+    summary = write_sample_bundle(
+        directory,
+        accounts=accounts,
+        signals=signals,
+        custom_work=custom_work,
+        candidates=candidates,
+        seed=seed,
+    )
+    for name, count in summary.files.items():
+        out.print(f"{name}: {count:,} rows")
+    out.print(f"Wrote sample bundle to {summary.path}")
+
+
+@app.command()
+def settings(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List every workspace.toml setting with its default and meaning.
+
+    Example: tower settings
+    """
+    rows = list(iter_settings_help())
+    if as_json:
+        out.print_json(json.dumps([{"name": n, "default": d, "help": h} for n, d, h in rows]))
+        return
+    table = Table(title="workspace.toml settings")
+    table.add_column("setting")
+    table.add_column("default")
+    table.add_column("meaning")
+    for name, default, text in rows:
+        table.add_row(name, json.dumps(default), text)
+    out.print(table)
+
+
+def _pattern_table(views: list[PatternView], title: str) -> Table:
+    table = Table(title=title)
+    for column, justify in (
+        ("id", "left"),
+        ("label", "left"),
+        ("key phrases", "left"),
+        ("accounts", "right"),
+        ("signals", "right"),
+        ("builds", "right"),
+        ("FDE h", "right"),
+        ("trend", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for view in views:
+        rec = view.recurrence
+        table.add_row(
+            view.id,
+            view.label,
+            ", ".join(view.key_phrases[:4]),
+            str(rec.accounts if rec else 0),
+            str(rec.signals if rec else 0),
+            str(rec.work_items if rec else 0),
+            f"{rec.fde_hours:,.0f}" if rec else "0",
+            view.trend or "",
+        )
+    return table
+
+
+@app.command()
+@handle_errors
+def synthesize(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Re-cluster everything, not only what changed.")
+    ] = False,
+    top: Annotated[int, typer.Option(help="Patterns to show at the end.")] = 10,
+) -> None:
+    """Find the recurring patterns in signals and custom work (incremental by default).
+
+    Example: tower -w ./acme-q1 synthesize
+    """
+    from controltower.synthesize.pipeline import synthesize as synthesize_workspace
+    from controltower.synthesize.view import list_patterns
+
+    with _open() as workspace, _stage_progress() as progress:
+        report = synthesize_workspace(workspace, rebuild=rebuild, progress=progress)
+    summary = Table(title=f"Synthesis run {report.run_id} ({report.mode})")
+    summary.add_column("figure")
+    summary.add_column("value", justify="right")
+    for name, value in (
+        ("items", report.items),
+        ("new items", report.new_items),
+        ("texts embedded", report.embedded),
+        ("near-duplicates", report.duplicates),
+        ("patterns", report.patterns),
+        ("outliers (one-offs)", report.outliers),
+    ):
+        summary.add_row(name, f"{value:,}")
+    for stage, seconds in report.stages.items():
+        summary.add_row(f"{stage} seconds", f"{seconds:.2f}")
+    out.print(summary)
+    with _open() as workspace:
+        views = list_patterns(workspace)[:top]
+    out.print(_pattern_table(views, f"Top {len(views)} patterns"))
+
+
+@contextmanager
+def _stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+patterns_app = typer.Typer(
+    help="List, inspect and curate patterns.\n\nExample: tower patterns --json",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(patterns_app, name="patterns")
+
+
+@patterns_app.callback()
+@handle_errors
+def patterns(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Include merged and retired patterns.")
+    ] = False,
+) -> None:
+    """List the patterns, broadest first.
+
+    Example: tower -w ./acme-q1 patterns --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from controltower.synthesize.view import list_patterns
+
+    with _open() as workspace:
+        views = list_patterns(workspace, include_inactive=all_)
+    if as_json:
+        out.print_json(json.dumps([v.model_dump(mode="json") for v in views]))
+    else:
+        out.print(_pattern_table(views, f"{len(views)} patterns"))
+
+
+@patterns_app.command("show")
+@handle_errors
+def patterns_show(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id, e.g. P0003.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one pattern: phrases, quotes, evidence ids, recurrence, trend and reasons.
+
+    Example: tower patterns show P0003
+    """
+    from controltower.synthesize.view import get_pattern
+
+    with _open() as workspace:
+        view = get_pattern(workspace, pattern_id)
+    if as_json:
+        out.print_json(view.model_dump_json())
+        return
+    out.print(f"[bold]{view.id}[/] {view.label}  ({view.status}, label {view.label_source})")
+    out.print("Key phrases: " + ", ".join(view.key_phrases))
+    for reason in view.reasons:
+        out.print(f"- {reason}")
+    for quote in view.representatives:
+        out.print(f'  "{quote.text}" ({quote.kind} {quote.id}, {quote.account_id})', markup=False)
+    out.print(f"Accounts: {', '.join(view.account_ids)}")
+    out.print(f"Signals: {', '.join(view.signal_ids)}")
+    out.print(f"Custom work: {', '.join(view.work_ids) or '-'}")
+    if view.recurrence is not None:
+        out.print("By month: " + ", ".join(f"{m} {n}" for m, n in view.recurrence.by_month.items()))
+
+
+@patterns_app.command("merge")
+@handle_errors
+def patterns_merge(
+    target: Annotated[str, typer.Argument(help="Pattern that stays.")],
+    other: Annotated[str, typer.Argument(help="Pattern merged into it.")],
+) -> None:
+    """Merge pattern OTHER into TARGET (kept across runs).
+
+    Example: tower patterns merge P0003 P0011
+    """
+    from controltower.synthesize.curate import merge_patterns
+
+    with _open() as workspace:
+        merge_patterns(workspace, target, other)
+    out.print(f"Merged {other} into {target}")
+
+
+@patterns_app.command("split")
+@handle_errors
+def patterns_split(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern to split.")],
+    parts: Annotated[int, typer.Option(min=2, help="Number of parts.")] = 2,
+) -> None:
+    """Split a pattern in parts by its members' meaning (kept across runs).
+
+    Example: tower patterns split P0003 --parts 2
+    """
+    from controltower.synthesize.curate import split_pattern
+
+    with _open() as workspace:
+        ids = split_pattern(workspace, pattern_id, parts=parts)
+    out.print(f"Split {pattern_id} into {', '.join(ids)}")
+
+
+@patterns_app.command("rename")
+@handle_errors
+def patterns_rename(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern to rename.")],
+    label: Annotated[str, typer.Argument(help="The new label.")],
+) -> None:
+    """Give a pattern your own label (synthesis keeps it).
+
+    Example: tower patterns rename P0003 "SSO and SCIM provisioning"
+    """
+    from controltower.synthesize.curate import rename_pattern
+
+    with _open() as workspace:
+        rename_pattern(workspace, pattern_id, label)
+    out.print(f"Renamed {pattern_id}: {label}")
+
+
+@patterns_app.command("pin")
+@handle_errors
+def patterns_pin(
+    item: Annotated[str, typer.Argument(help="signal:ID, work:ID or a bare id.")],
+    pattern_id: Annotated[str, typer.Argument(help="Pattern it belongs to.")],
+) -> None:
+    """Pin a signal or custom-work item to a pattern (kept across runs).
+
+    Example: tower patterns pin signal:sig-000042 P0003
+    """
+    from controltower.synthesize.curate import pin_item
+
+    with _open() as workspace:
+        pin_item(workspace, item, pattern_id)
+    out.print(f"Pinned {item} to {pattern_id}")
+
+
+def main() -> None:
+    """Entry point of the ``tower`` console script."""
+    app()
