@@ -79,9 +79,7 @@ def label_from_phrases(phrases: Sequence[str], *, words: int = 3) -> str:
     return " / ".join(phrases[:words]) if phrases else "(no words)"
 
 
-def representatives(
-    vectors: NDArray[np.float32], *, count: int = 3
-) -> list[int]:
+def representatives(vectors: NDArray[np.float32], *, count: int = 3) -> list[int]:
     """Indices of the ``count`` rows closest (by cosine) to the centroid of ``vectors``."""
     if len(vectors) == 0:
         return []
