@@ -9,10 +9,13 @@ problem stops the writing, the checking goes on to collect every problem (listin
 
 from __future__ import annotations
 
+import functools
 import graphlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +136,14 @@ def _is_reference_target(entity: str) -> bool:
     return any(ref.target == entity for spec in SPECS for ref in spec.references)
 
 
+@functools.cache
 def _refers_to_itself(spec: FileSpec) -> bool:
     return any(reference.target == spec.entity for reference in spec.references)
+
+
+@functools.cache
+def _contract_columns(spec: FileSpec) -> frozenset[str]:
+    return frozenset(spec.columns)
 
 
 def _message(error: ErrorDetails) -> tuple[str, str]:
@@ -152,13 +161,45 @@ def _message(error: ErrorDetails) -> tuple[str, str]:
     return column, message
 
 
-def _values_of(row: Row, column: str) -> list[str]:
-    value = getattr(row, column)
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return [str(value)]
+class _Writer:
+    """Upserts batches on a background thread while the next batch is being checked.
+
+    One batch is in flight at most; the connection is only ever used by one thread at a
+    time (callers :meth:`drain` before using it themselves). An error in the writer is
+    raised again in the caller at the next :meth:`submit` or :meth:`drain`.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tower-import")
+        self._pending: Future[None] | None = None
+
+    def submit(
+        self, spec: FileSpec, records: list[store.Record], report: FileReport, *, all_new: bool
+    ) -> None:
+        self.drain()
+        self._pending = self._pool.submit(self._write, spec, records, report, all_new)
+
+    def _write(
+        self, spec: FileSpec, records: list[store.Record], report: FileReport, all_new: bool
+    ) -> None:
+        counts = store.upsert_records(
+            connection=self.connection, spec=spec, records=records, all_new=all_new
+        )
+        report.inserted += counts.inserted
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+
+    def drain(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 class _BundleReader:
@@ -179,6 +220,7 @@ class _BundleReader:
         self.limits = limits
         self.problems = _Problems(limits.max_problems)
         self.known = known
+        self.writer = _Writer(connection) if connection is not None else None
 
     @property
     def writing(self) -> bool:
@@ -196,9 +238,16 @@ class _BundleReader:
         batch: list[store.Record] = []
         new_ids: set[str] = set()
         header_checked = False
+        if self.writer is not None:
+            self.writer.drain()
         table_was_empty = self.connection is not None and not store.count_rows(
             connection=self.connection, spec=spec
         )
+        self_referring = _refers_to_itself(spec)
+        key_of = attrgetter(*spec.key)
+        single_key = len(spec.key) == 1
+        outward = tuple(r for r in spec.references if r.target != spec.entity)
+        owned = "deployment_id" in spec.columns and spec.entity != "deployments"
         for record in csv_file.records():
             if not header_checked:
                 header_checked = True
@@ -212,7 +261,7 @@ class _BundleReader:
                 # Still known, so rows referring to it are not reported as well.
                 new_ids.add(record.cells.get(spec.key[0], "").strip())
                 continue
-            key = tuple(getattr(row, column) for column in spec.key)
+            key = (key_of(row),) if single_key else key_of(row)
             if key in seen:
                 shown = ", ".join(f"{c}={v!r}" for c, v in zip(spec.key, key, strict=True))
                 self._problem(spec, record.line, spec.key[0], f"duplicate id ({shown})")
@@ -221,14 +270,17 @@ class _BundleReader:
             new_ids.add(str(key[0]))
             if isinstance(row, Deployment):
                 self.known.deployment_account[row.deployment_id] = row.account_id
-            self._check_references(spec, record.line, row, to_self=False)
-            self._check_deployment_owner(spec, record.line, row)
-            if _refers_to_itself(spec):
+            for reference in outward:
+                self._check_reference(spec, record.line, row, reference)
+            if owned:
+                self._check_deployment_owner(spec, record.line, row)
+            if self_referring:
                 deferred.append((record.line, row))
             if self.writing:
                 batch.append(store.to_record(row, spec))
                 if len(batch) >= BATCH_ROWS:
                     self._flush(spec, batch, report, all_new=table_was_empty)
+                    batch = []
         if not header_checked:
             self._check_header(spec, csv_file.header)
         self.known.ids.setdefault(spec.entity, set()).update(new_ids)
@@ -260,11 +312,11 @@ class _BundleReader:
         return not missing
 
     def _validate(self, spec: FileSpec, line: int, cells: dict[str, str]) -> Row | None:
+        contract = _contract_columns(spec)
         values: dict[str, Any] = {}
         attributes: dict[str, str] = {}
-        contract = spec.model.model_fields
         for name, cell in cells.items():
-            if name in contract and name != "attributes":
+            if name in contract:
                 stripped = cell.strip()
                 if stripped:
                     values[name] = stripped
@@ -300,10 +352,19 @@ class _BundleReader:
             )
 
     def _check_reference(self, spec: FileSpec, line: int, row: Row, reference: Reference) -> None:
-        targets = self.known.ids.get(reference.target, set())
-        if reference.only_if_target_known and not targets:
+        value = getattr(row, reference.column)
+        if value is None:
             return
-        for value in _values_of(row, reference.column):
+        targets = self.known.ids.get(reference.target, set())
+        if isinstance(value, str):
+            if value in targets or (reference.only_if_target_known and not targets):
+                return
+            values = [value]
+        else:
+            if reference.only_if_target_known and not targets:
+                return
+            values = [str(item) for item in value]
+        for value in values:
             if value not in targets:
                 self._problem(
                     spec,
@@ -335,17 +396,13 @@ class _BundleReader:
     def _flush(
         self, spec: FileSpec, batch: list[store.Record], report: FileReport, *, all_new: bool
     ) -> None:
-        if not batch or not self.writing:
-            batch.clear()
-            return
-        assert self.connection is not None
-        counts = store.upsert_records(
-            connection=self.connection, spec=spec, records=batch, all_new=all_new
-        )
-        report.inserted += counts.inserted
-        report.updated += counts.updated
-        report.unchanged += counts.unchanged
-        batch.clear()
+        if batch and self.writing and self.writer is not None:
+            self.writer.submit(spec, batch, report, all_new=all_new)
+
+    def finish(self) -> None:
+        """Wait for the last batch; stop the writer."""
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _bundle_files(bundle: Path, problems: _Problems) -> tuple[list[FileSpec], list[str]]:
@@ -401,9 +458,12 @@ def _read_bundle(
     specs, ignored = _bundle_files(bundle, reader.problems)
     report = ImportReport(bundle=bundle, written=connection is not None, ignored=ignored)
     report.settings = _bundle_settings(bundle, reader.problems)
-    for spec in specs:
-        log.info("reading %s", spec.filename)
-        report.files.append(reader.read_file(spec))
+    try:
+        for spec in specs:
+            log.info("reading %s", spec.filename)
+            report.files.append(reader.read_file(spec))
+    finally:
+        reader.finish()
     reader.problems.raise_if_any()
     return report
 

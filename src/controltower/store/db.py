@@ -27,8 +27,10 @@ def head_revision() -> str:
 
 def make_engine(url: str) -> Engine:
     """Create an engine for a store URL (``sqlite:///path`` or a PostgreSQL URL)."""
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
+    is_sqlite = url.startswith("sqlite")
+    # An import writes on a helper thread, one thread at a time: let SQLite allow that.
+    engine = create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
+    if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
