@@ -83,6 +83,21 @@ class SynthesisSettings(_Section):
         description="Cosine similarity at or above which two items of the same account are "
         "near-duplicates (a pasted or forwarded ticket): kept as evidence, counted once.",
     )
+    neighbors: int = Field(
+        30,
+        ge=2,
+        le=200,
+        description="Nearest neighbours per item in the similarity graph patterns are found "
+        "in (at most sqrt of the item count, at least 5). More neighbours give broader "
+        "patterns at the level of a platform capability; fewer give finer facets.",
+    )
+    resolution: float = Field(
+        1.0,
+        gt=0.0,
+        le=50.0,
+        description="Modularity resolution of the Leiden community search: higher splits "
+        "patterns finer. 1 is standard modularity.",
+    )
     join_quantile: float = Field(
         0.05,
         ge=0.0,

@@ -1,0 +1,245 @@
+"""Pattern synthesis on small planted workspaces, with the shipped embedding model."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from controltower.ingest.bundle import import_bundle
+from controltower.synthesize.curate import (
+    merge_patterns,
+    pin_item,
+    rename_pattern,
+    split_pattern,
+)
+from controltower.synthesize.pipeline import synthesize
+from controltower.synthesize.trend import assess_trend
+from controltower.synthesize.view import get_pattern, list_patterns
+from controltower.workspace import Workspace, init_workspace
+
+from conftest import write_bundle
+
+TOPICS = {
+    "sso": [
+        "SSO login with Okta fails for new users",
+        "We need single sign-on through Azure AD before rollout",
+        "SAML SSO integration is blocking our go-live",
+        "Users cannot log in via SSO after the identity provider change",
+        "Please support Okta single sign-on for the whole company",
+        "SSO setup with our identity provider keeps failing",
+        "Employees want to sign in with their corporate SSO account",
+        "Single sign-on is a hard requirement from their IT security team",
+    ],
+    "pii": [
+        "Customer PII must be masked before it goes into prompts",
+        "Redact personal information like emails and phone numbers before the LLM call",
+        "They need a PII redaction layer in front of the model",
+        "A social security number leaked into a prompt log",
+        "Mask names and addresses in chat transcripts before model calls",
+        "Need automatic removal of personal data from prompts",
+        "Compliance asks that personal data never reaches the language model",
+        "Please anonymise patient identifiers before sending text to the model",
+    ],
+    "latency": [
+        "The agent takes thirty seconds to answer, far too slow",
+        "Response latency of the assistant is unacceptable for call-centre staff",
+        "Tool calls make the agent slow and users wait forever",
+        "Answers are very slow during peak hours",
+        "Latency spikes whenever the agent calls several tools in a row",
+        "Speed of responses is the main complaint from agents on the floor",
+        "Time to first token is over ten seconds on long questions",
+        "The bot is too slow to reply in live chats",
+    ],
+}
+ACCOUNTS = ["a1", "a2", "a3", "a4"]
+
+
+def planted_files(start: date = date(2026, 1, 5)) -> dict[str, list[dict[str, str]]]:
+    accounts = [
+        {"account_id": a, "name": f"Account {a}", "segment": seg, "industry": ind,
+         "tier": tier, "arr": arr}
+        for a, seg, ind, tier, arr in [
+            ("a1", "enterprise", "banking", "1", "3000000"),
+            ("a2", "mid-market", "healthcare", "2", "400000"),
+            ("a3", "smb", "retail", "3", "60000"),
+            ("a4", "mid-market", "insurance", "2", "500000"),
+        ]
+    ]
+    signals = []
+    number = 0
+    for topic, texts in TOPICS.items():
+        for k, text in enumerate(texts):
+            number += 1
+            signals.append(
+                {"signal_id": f"{topic}-{k}", "date": str(start + timedelta(days=11 * number)),
+                 "source": "fde-note", "text": text, "account_id": ACCOUNTS[k % 4]}
+            )
+    work = [
+        {"work_id": "w-sso", "account_id": "a1", "date": "2026-03-01",
+         "description": "Built a custom SAML bridge so their Okta SSO works with our app",
+         "fde_hours": "80"},
+        {"work_id": "w-pii", "account_id": "a2", "date": "2026-04-01",
+         "description": "Wrote a regex layer that redacts personal data before prompts",
+         "fde_hours": "40"},
+    ]
+    return {"accounts": accounts, "signals": signals, "custom_work": work}
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Workspace:
+    workspace = init_workspace(tmp_path / "ws")
+    import_bundle(write_bundle(tmp_path / "bundle", planted_files()), workspace=workspace)
+    return workspace
+
+
+def pattern_of(workspace: Workspace) -> dict[str, str]:
+    """Item id to pattern id."""
+    result = {}
+    for view in list_patterns(workspace):
+        for item in [*view.signal_ids, *view.work_ids]:
+            result[item] = view.id
+    return result
+
+
+def topic_patterns(workspace: Workspace) -> dict[str, str]:
+    """Each topic's majority pattern."""
+    members = pattern_of(workspace)
+    return {
+        topic: Counter(members.get(f"{topic}-{k}", "-") for k in range(len(texts))).most_common(1)[0][0]
+        for topic, texts in TOPICS.items()
+    }
+
+
+def test_planted_patterns_are_recovered(planted: Workspace) -> None:
+    report = synthesize(planted)
+    assert report.mode == "full"
+    members = pattern_of(planted)
+    topics = topic_patterns(planted)
+    assert len(set(topics.values())) == 3 and "-" not in topics.values()
+    for topic, pid in topics.items():
+        hits = sum(members.get(f"{topic}-{k}") == pid for k in range(len(TOPICS[topic])))
+        assert hits >= 6, (topic, hits)
+    assert members.get("w-sso") == topics["sso"]
+    sso = get_pattern(planted, topics["sso"])
+    assert any("sso" in phrase for phrase in sso.key_phrases)
+    assert sso.recurrence is not None and sso.recurrence.accounts == 4
+    assert sso.recurrence.fde_hours == 80
+    assert len(sso.representatives) == 3
+    assert sso.reasons and sso.trend in {"emerging", "growing", "stable", "fading"}
+
+
+def test_paraphrased_duplicates_merge_and_keep_their_ids(tmp_path: Path) -> None:
+    files = planted_files()
+    files["signals"] += [
+        {"signal_id": "dup-1", "date": "2026-06-01", "source": "support-ticket",
+         "text": "Our SSO login has been failing for every user since Monday", "account_id": "a3"},
+        {"signal_id": "dup-2", "date": "2026-06-02", "source": "support-ticket",
+         "text": "Since Monday, SSO login fails for all of our users", "account_id": "a3"},
+        {"signal_id": "dup-3", "date": "2026-06-03", "source": "support-ticket",
+         "text": "FW: Our SSO login has been failing for every user since Monday",
+         "account_id": "a3"},
+        {"signal_id": "other-account", "date": "2026-06-03", "source": "support-ticket",
+         "text": "Our SSO login has been failing for every user since Monday", "account_id": "a4"},
+    ]
+    with init_workspace(tmp_path / "ws") as workspace:
+        import_bundle(write_bundle(tmp_path / "b", files), workspace=workspace)
+        synthesize(workspace)
+        view = get_pattern(workspace, pattern_of(workspace)["dup-1"])
+    assert {"dup-1", "dup-2", "dup-3", "other-account"} <= set(view.signal_ids)
+    assert view.duplicates["signal:dup-2"] == "signal:dup-1"
+    assert view.duplicates["signal:dup-3"] == "signal:dup-1"
+    assert "signal:other-account" not in view.duplicates
+
+
+def test_ids_survive_a_rebuild(planted: Workspace) -> None:
+    synthesize(planted)
+    before = topic_patterns(planted)
+    report = synthesize(planted, rebuild=True)
+    assert report.mode == "full" and report.embedded == 0
+    assert topic_patterns(planted) == before
+
+
+def test_new_signals_join_existing_patterns_incrementally(
+    planted: Workspace, tmp_path: Path
+) -> None:
+    synthesize(planted)
+    before = topic_patterns(planted)
+    files = planted_files()
+    files["signals"] = [
+        {"signal_id": "new-sso", "date": "2026-12-20", "source": "sales-call",
+         "text": "Prospect asks whether we support Okta SSO sign-in", "account_id": "a4"}
+    ]
+    import_bundle(write_bundle(tmp_path / "more", files), workspace=planted)
+    report = synthesize(planted)
+    assert report.mode == "incremental"
+    assert report.new_items == 1 and report.embedded == 1
+    assert topic_patterns(planted) == before
+    assert pattern_of(planted)["new-sso"] == before["sso"]
+
+
+def test_merge_rename_and_split_survive_reruns(planted: Workspace) -> None:
+    synthesize(planted)
+    topics = topic_patterns(planted)
+    merge_patterns(planted, topics["sso"], topics["pii"])
+    rename_pattern(planted, topics["sso"], "Identity and privacy")
+    synthesize(planted, rebuild=True)
+    members = pattern_of(planted)
+    assert all(members[f"pii-{k}"] == topics["sso"] for k in range(8))
+    assert get_pattern(planted, topics["sso"]).label == "Identity and privacy"
+    assert get_pattern(planted, topics["pii"]).status == "merged"
+
+    kept, new = split_pattern(planted, topics["sso"], parts=2)
+    assert kept == topics["sso"]
+    split_members = pattern_of(planted)
+    synthesize(planted, rebuild=True)
+    again = pattern_of(planted)
+    for item in split_members:
+        if split_members[item] in {kept, new}:
+            assert again[item] == split_members[item], item
+
+
+def test_pin_moves_an_item_and_persists(planted: Workspace) -> None:
+    synthesize(planted)
+    topics = topic_patterns(planted)
+    pin_item(planted, "signal:latency-0", topics["sso"])
+    assert pattern_of(planted)["latency-0"] == topics["sso"]
+    synthesize(planted, rebuild=True)
+    assert pattern_of(planted)["latency-0"] == topics["sso"]
+
+
+def days(start: date, offsets: list[int]) -> list[date]:
+    return [start + timedelta(days=d) for d in offsets]
+
+
+START, END = date(2026, 1, 1), date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("offsets", "trend"),
+    [
+        (list(range(0, 364, 14)), "stable"),  # every two weeks all year
+        ([340, 345, 350, 352, 355, 358, 360, 362], "emerging"),  # only in the last weeks
+        ([20, 100, 200, 320, 330, 335, 340, 345, 350, 352, 355, 358, 360, 362], "growing"),
+        (list(range(0, 200, 7)), "fading"),  # weekly, then silence for five months
+        ([200], "stable"),  # one report says nothing
+        ([362, 363], "emerging"),  # two in the window, none before: p = (56/365)^2 < 0.05
+        ([363], "stable"),  # one is not enough: p = 56/365 > 0.05
+    ],
+)
+def test_trend_rule_on_constructed_series(offsets: list[int], trend: str) -> None:
+    result = assess_trend(
+        days(START, offsets), observed_from=START, as_of=END, window_days=56, alpha=0.05
+    )
+    assert result.trend == trend, result.reason
+
+
+def test_trend_needs_history_to_compare() -> None:
+    result = assess_trend(
+        days(START, [0, 1, 2]), observed_from=START, as_of=START + timedelta(days=30),
+        window_days=56, alpha=0.05,
+    )
+    assert result.trend == "stable"
+    assert "no history" in result.reason
