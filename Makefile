@@ -20,7 +20,8 @@ demo: install
 	$(BIN)/tower init $(DEMO)/workspace
 	$(BIN)/tower -w $(DEMO)/workspace import $(DEMO)/bundle
 	$(BIN)/tower -w $(DEMO)/workspace status
-	@echo "Demo workspace: $(DEMO)/workspace  (try: $(BIN)/tower -w $(DEMO)/workspace status)"
+	$(BIN)/tower -w $(DEMO)/workspace synthesize --top 12
+	@echo "Demo workspace: $(DEMO)/workspace  (try: $(BIN)/tower -w $(DEMO)/workspace patterns)"
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -31,7 +32,9 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python bench/import_speed.py --json
+	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/cluster_quality.py --corpus all
+	$(BIN)/python bench/synthesize_speed.py --signals 100000
 
 clean:
 	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache

@@ -59,8 +59,14 @@ ACCOUNTS = ["a1", "a2", "a3", "a4"]
 
 def planted_files(start: date = date(2026, 1, 5)) -> dict[str, list[dict[str, str]]]:
     accounts = [
-        {"account_id": a, "name": f"Account {a}", "segment": seg, "industry": ind,
-         "tier": tier, "arr": arr}
+        {
+            "account_id": a,
+            "name": f"Account {a}",
+            "segment": seg,
+            "industry": ind,
+            "tier": tier,
+            "arr": arr,
+        }
         for a, seg, ind, tier, arr in [
             ("a1", "enterprise", "banking", "1", "3000000"),
             ("a2", "mid-market", "healthcare", "2", "400000"),
@@ -74,16 +80,29 @@ def planted_files(start: date = date(2026, 1, 5)) -> dict[str, list[dict[str, st
         for k, text in enumerate(texts):
             number += 1
             signals.append(
-                {"signal_id": f"{topic}-{k}", "date": str(start + timedelta(days=11 * number)),
-                 "source": "fde-note", "text": text, "account_id": ACCOUNTS[k % 4]}
+                {
+                    "signal_id": f"{topic}-{k}",
+                    "date": str(start + timedelta(days=11 * number)),
+                    "source": "fde-note",
+                    "text": text,
+                    "account_id": ACCOUNTS[k % 4],
+                }
             )
     work = [
-        {"work_id": "w-sso", "account_id": "a1", "date": "2026-03-01",
-         "description": "Built a custom SAML bridge so their Okta SSO works with our app",
-         "fde_hours": "80"},
-        {"work_id": "w-pii", "account_id": "a2", "date": "2026-04-01",
-         "description": "Wrote a regex layer that redacts personal data before prompts",
-         "fde_hours": "40"},
+        {
+            "work_id": "w-sso",
+            "account_id": "a1",
+            "date": "2026-03-01",
+            "description": "Built a custom SAML bridge so their Okta SSO works with our app",
+            "fde_hours": "80",
+        },
+        {
+            "work_id": "w-pii",
+            "account_id": "a2",
+            "date": "2026-04-01",
+            "description": "Wrote a regex layer that redacts personal data before prompts",
+            "fde_hours": "40",
+        },
     ]
     return {"accounts": accounts, "signals": signals, "custom_work": work}
 
@@ -108,7 +127,9 @@ def topic_patterns(workspace: Workspace) -> dict[str, str]:
     """Each topic's majority pattern."""
     members = pattern_of(workspace)
     return {
-        topic: Counter(members.get(f"{topic}-{k}", "-") for k in range(len(texts))).most_common(1)[0][0]
+        topic: Counter(members.get(f"{topic}-{k}", "-") for k in range(len(texts))).most_common(1)[
+            0
+        ][0]
         for topic, texts in TOPICS.items()
     }
 
@@ -134,15 +155,34 @@ def test_planted_patterns_are_recovered(planted: Workspace) -> None:
 def test_paraphrased_duplicates_merge_and_keep_their_ids(tmp_path: Path) -> None:
     files = planted_files()
     files["signals"] += [
-        {"signal_id": "dup-1", "date": "2026-06-01", "source": "support-ticket",
-         "text": "Our SSO login has been failing for every user since Monday", "account_id": "a3"},
-        {"signal_id": "dup-2", "date": "2026-06-02", "source": "support-ticket",
-         "text": "Since Monday, SSO login fails for all of our users", "account_id": "a3"},
-        {"signal_id": "dup-3", "date": "2026-06-03", "source": "support-ticket",
-         "text": "FW: Our SSO login has been failing for every user since Monday",
-         "account_id": "a3"},
-        {"signal_id": "other-account", "date": "2026-06-03", "source": "support-ticket",
-         "text": "Our SSO login has been failing for every user since Monday", "account_id": "a4"},
+        {
+            "signal_id": "dup-1",
+            "date": "2026-06-01",
+            "source": "support-ticket",
+            "text": "Our SSO login has been failing for every user since Monday",
+            "account_id": "a3",
+        },
+        {
+            "signal_id": "dup-2",
+            "date": "2026-06-02",
+            "source": "support-ticket",
+            "text": "Since Monday, SSO login fails for all of our users",
+            "account_id": "a3",
+        },
+        {
+            "signal_id": "dup-3",
+            "date": "2026-06-03",
+            "source": "support-ticket",
+            "text": "FW: Our SSO login has been failing for every user since Monday",
+            "account_id": "a3",
+        },
+        {
+            "signal_id": "other-account",
+            "date": "2026-06-03",
+            "source": "support-ticket",
+            "text": "Our SSO login has been failing for every user since Monday",
+            "account_id": "a4",
+        },
     ]
     with init_workspace(tmp_path / "ws") as workspace:
         import_bundle(write_bundle(tmp_path / "b", files), workspace=workspace)
@@ -169,8 +209,13 @@ def test_new_signals_join_existing_patterns_incrementally(
     before = topic_patterns(planted)
     files = planted_files()
     files["signals"] = [
-        {"signal_id": "new-sso", "date": "2026-12-20", "source": "sales-call",
-         "text": "Prospect asks whether we support Okta SSO sign-in", "account_id": "a4"}
+        {
+            "signal_id": "new-sso",
+            "date": "2026-12-20",
+            "source": "sales-call",
+            "text": "Prospect asks whether we support Okta SSO sign-in",
+            "account_id": "a4",
+        }
     ]
     import_bundle(write_bundle(tmp_path / "more", files), workspace=planted)
     report = synthesize(planted)
@@ -238,8 +283,50 @@ def test_trend_rule_on_constructed_series(offsets: list[int], trend: str) -> Non
 
 def test_trend_needs_history_to_compare() -> None:
     result = assess_trend(
-        days(START, [0, 1, 2]), observed_from=START, as_of=START + timedelta(days=30),
-        window_days=56, alpha=0.05,
+        days(START, [0, 1, 2]),
+        observed_from=START,
+        as_of=START + timedelta(days=30),
+        window_days=56,
+        alpha=0.05,
     )
     assert result.trend == "stable"
     assert "no history" in result.reason
+
+
+def test_cli_synthesize_and_patterns(planted: Workspace) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from controltower.cli import app
+
+    runner = CliRunner()
+    ws = str(planted.path)
+    result = runner.invoke(app, ["-w", ws, "synthesize"])
+    assert result.exit_code == 0, result.output
+    assert "Synthesis run 1 (full)" in result.stdout
+    listed = json.loads(runner.invoke(app, ["-w", ws, "patterns", "--json"]).stdout)
+    assert len(listed) >= 3
+    first = listed[0]
+    for field in (
+        "id",
+        "label",
+        "key_phrases",
+        "signal_ids",
+        "work_ids",
+        "account_ids",
+        "recurrence",
+        "trend",
+        "reasons",
+    ):
+        assert field in first
+    shown = runner.invoke(app, ["-w", ws, "patterns", "show", first["id"]])
+    assert shown.exit_code == 0 and first["label"] in shown.stdout
+    renamed = runner.invoke(app, ["-w", ws, "patterns", "rename", first["id"], "Mine"])
+    assert renamed.exit_code == 0
+    assert get_pattern(planted, first["id"]).label == "Mine"
+    assert get_pattern(planted, first["id"]).label_source == "manual"
+    missing = runner.invoke(app, ["-w", ws, "patterns", "show", "P9999"])
+    assert missing.exit_code == 2
+    same = runner.invoke(app, ["-w", ws, "patterns", "merge", first["id"], first["id"]])
+    assert same.exit_code == 2
