@@ -9,9 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from controltower.cli import app
-
 from conftest import small_bundle, write_bundle
+from controltower.cli import app
 
 runner = CliRunner()
 

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import snapshot
 from controltower.export import export_workspace, format_cell
 from controltower.ingest.bundle import import_bundle
 from controltower.sample import write_sample_bundle
 from controltower.workspace import init_workspace
-
-from conftest import snapshot
 
 
 def read_all(folder: Path) -> dict[str, bytes]:

@@ -8,11 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import small_bundle, snapshot, write_bundle, write_csv
 from controltower.errors import BundleError, InputError
 from controltower.ingest.bundle import import_bundle, validate_bundle
 from controltower.workspace import Workspace
-
-from conftest import small_bundle, snapshot, write_bundle, write_csv
 
 
 def refused(bundle: Path, workspace: Workspace) -> BundleError:
@@ -45,8 +44,14 @@ def test_changed_row_updates_and_new_row_inserts(tmp_path: Path, workspace: Work
     import_bundle(write_bundle(tmp_path / "b1", files), workspace=workspace)
     files["accounts"][1]["arr"] = "350000"
     files["accounts"].append(
-        {"account_id": "a4", "name": "Delta", "segment": "smb", "industry": "retail",
-         "tier": "3", "arr": "10000"}
+        {
+            "account_id": "a4",
+            "name": "Delta",
+            "segment": "smb",
+            "industry": "retail",
+            "tier": "3",
+            "arr": "10000",
+        }
     )
     report = import_bundle(write_bundle(tmp_path / "b2", files), workspace=workspace)
     accounts = next(f for f in report.files if f.file == "accounts.csv")
@@ -60,13 +65,23 @@ def test_references_may_point_into_the_workspace(tmp_path: Path, workspace: Work
     import_bundle(write_bundle(tmp_path / "b1"), workspace=workspace)
     later = {
         "accounts": [],
-        "signals": [{"signal_id": "s9", "date": "2026-06-01", "source": "survey",
-                     "text": "More SSO please", "account_id": "a3"}],
+        "signals": [
+            {
+                "signal_id": "s9",
+                "date": "2026-06-01",
+                "source": "survey",
+                "text": "More SSO please",
+                "account_id": "a3",
+            }
+        ],
     }
     folder = tmp_path / "b2"
     folder.mkdir()
-    write_csv(folder / "accounts.csv", [], header=["account_id", "name", "segment",
-                                                   "industry", "tier", "arr"])
+    write_csv(
+        folder / "accounts.csv",
+        [],
+        header=["account_id", "name", "segment", "industry", "tier", "arr"],
+    )
     write_csv(folder / "signals.csv", later["signals"])
     report = import_bundle(folder, workspace=workspace)
     assert report.files[-1].inserted == 1
@@ -129,8 +144,13 @@ def test_every_problem_is_collected(tmp_path: Path, workspace: Workspace) -> Non
 def test_problems_are_capped_but_counted(tmp_path: Path, workspace: Workspace) -> None:
     files = small_bundle()
     files["signals"] = [
-        {"signal_id": f"s{i}", "date": "2026-13-01", "source": "survey", "text": "x",
-         "account_id": "a1"}
+        {
+            "signal_id": f"s{i}",
+            "date": "2026-13-01",
+            "source": "survey",
+            "text": "x",
+            "account_id": "a1",
+        }
         for i in range(250)
     ]
     error = refused(write_bundle(tmp_path / "b", files), workspace)
@@ -260,9 +280,7 @@ def test_bom_crlf_and_multiline_cells_are_accepted(tmp_path: Path, workspace: Wo
     assert "PII leaked,\r\nagain\r\ninto a log" in texts
 
 
-def test_later_problem_leaves_earlier_files_unwritten(
-    tmp_path: Path, workspace: Workspace
-) -> None:
+def test_later_problem_leaves_earlier_files_unwritten(tmp_path: Path, workspace: Workspace) -> None:
     files = small_bundle()
     files["usage"][0]["capability_id"] = "c404"
     refused(write_bundle(tmp_path / "b", files), workspace)
@@ -283,7 +301,9 @@ def test_a_file_is_not_a_bundle(tmp_path: Path) -> None:
         validate_bundle(path)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=200))
 def test_any_text_survives_csv_round_trip(tmp_path: Path, text: str) -> None:
     files = small_bundle()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_bundle
 from controltower.ingest.bundle import import_bundle
 from controltower.synthesize.curate import (
     merge_patterns,
@@ -19,8 +20,6 @@ from controltower.synthesize.pipeline import synthesize
 from controltower.synthesize.trend import assess_trend
 from controltower.synthesize.view import get_pattern, list_patterns
 from controltower.workspace import Workspace, init_workspace
-
-from conftest import write_bundle
 
 TOPICS = {
     "sso": [
