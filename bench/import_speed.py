@@ -29,8 +29,12 @@ def bundle_for(signals: int) -> Path:
     folder = DATA / f"sample-{signals}"
     if not (folder / "signals.csv").exists():
         shutil.rmtree(folder, ignore_errors=True)
-        write_sample_bundle(folder, accounts=max(80, signals // 1000), signals=signals,
-                            custom_work=max(400, signals // 10))
+        write_sample_bundle(
+            folder,
+            accounts=max(80, signals // 1000),
+            signals=signals,
+            custom_work=max(400, signals // 10),
+        )
     return folder
 
 
@@ -70,13 +74,17 @@ def main() -> None:
         bundle = bundle_for(size)
         child = subprocess.run(
             [sys.executable, __file__, "--child", str(bundle)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         result = json.loads(child.stdout.strip().splitlines()[-1])
         results.append(result)
         if not args.json:
-            print(f"{size:>9,} signals: {result['rows_per_second']:>8,} rows/s, "
-                  f"{result['seconds']} s, peak {result['peak_rss_mb']} MB")
+            print(
+                f"{size:>9,} signals: {result['rows_per_second']:>8,} rows/s, "
+                f"{result['seconds']} s, peak {result['peak_rss_mb']} MB"
+            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "import_speed.json").write_text(json.dumps(results, indent=2) + "\n")
     if args.json:

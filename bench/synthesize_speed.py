@@ -52,8 +52,12 @@ def main() -> None:
     args = parser.parse_args()
     bundle = DATA / f"synth-{args.signals}"
     if not (bundle / "signals.csv").exists():
-        write_sample_bundle(bundle, accounts=max(80, args.signals // 1000), signals=args.signals,
-                            custom_work=max(400, args.signals // 10))
+        write_sample_bundle(
+            bundle,
+            accounts=max(80, args.signals // 1000),
+            signals=args.signals,
+            custom_work=max(400, args.signals // 10),
+        )
     folder = DATA / "ws-synth"
     shutil.rmtree(folder, ignore_errors=True)
     workspace = init_workspace(folder)
