@@ -2,13 +2,16 @@
 
 The default, ``"leiden"``, builds a k-nearest-neighbour graph (cosine), weights each edge by
 how many neighbours its two ends share (Jaccard of the closed neighbourhoods, "shared
-nearest neighbours"), and finds communities with the Leiden algorithm (modularity with a
-resolution parameter; igraph's C implementation). Communities smaller than
-``min_cluster_size`` are one-offs, labelled ``-1``. The neighbour count and the outlier
-size grow with the number of texts, so the same call works from ~50 texts to 100,000;
-above ``exact_knn_max`` texts the neighbours come from an inverted-file index (k-means
-lists, a few lists probed per query), which keeps 100,000 x 384 well under a minute on
-two cores. ``docs/synthesis.md`` has the measurements behind every default.
+nearest neighbours"), and finds communities with the Leiden algorithm (modularity; igraph's C
+implementation). Unless a resolution is given, it tries the resolutions of
+:data:`RESOLUTION_GRID` and keeps the partition with the best cosine silhouette, so a corpus
+of a few broad themes comes out coarser than one of many narrow ones. Outliers (one-offs,
+``-1``) are members of communities smaller than ``min_cluster_size`` and texts far less
+similar to their neighbours than texts usually are. The neighbour count and the outlier size
+grow with the number of texts, so the same call works from ~50 texts to 100,000; above
+``exact_knn_max`` texts the neighbours come from an inverted-file index (k-means lists, a
+few lists probed per query), which keeps 100,000 x 384 under a minute on two cores (about
+25 s for text embeddings). ``docs/synthesis.md`` has the measurements behind every default.
 
 The other methods are kept for comparison (``bench/cluster_quality.py``): ``"louvain"``
 (same graph, igraph's multilevel), ``"hdbscan"``, ``"agglomerative"`` (O(n^2), refused above
