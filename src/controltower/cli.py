@@ -34,6 +34,7 @@ from controltower.workspace import Workspace, init_workspace, open_workspace, re
 
 if TYPE_CHECKING:
     from controltower.synthesize.view import PatternView
+    from controltower.value import PatternResult
 
 app = typer.Typer(
     name="tower",
@@ -319,7 +320,9 @@ def settings(
     out.print(table)
 
 
-def _pattern_table(views: list[PatternView], title: str) -> Table:
+def _pattern_table(
+    views: list[PatternView], title: str, recommendations: dict[str, str] | None = None
+) -> Table:
     table = Table(title=title)
     for column, justify in (
         ("id", "left"),
@@ -332,8 +335,11 @@ def _pattern_table(views: list[PatternView], title: str) -> Table:
         ("trend", "left"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    if recommendations is not None:
+        table.add_column("recommendation")
     for view in views:
         rec = view.recurrence
+        extra = [] if recommendations is None else [recommendations.get(view.id, "-")]
         table.add_row(
             view.id,
             view.label,
@@ -343,6 +349,7 @@ def _pattern_table(views: list[PatternView], title: str) -> Table:
             str(rec.work_items if rec else 0),
             f"{rec.fde_hours:,.0f}" if rec else "0",
             view.trend or "",
+            *extra,
         )
     return table
 
@@ -432,10 +439,30 @@ def patterns(
 
     with _open() as workspace:
         views = list_patterns(workspace, include_inactive=all_)
+    from controltower.value import evaluate
+
+    with _open() as workspace:
+        judged = {p.id: p for p in evaluate(workspace).patterns} if views else {}
     if as_json:
-        out.print_json(json.dumps([v.model_dump(mode="json") for v in views]))
+        out.print_json(json.dumps([_pattern_json(v, judged.get(v.id)) for v in views]))
+        return
+    shown = {
+        pid: p.recommendation + (" (trap)" if p.customization_trap else "")
+        for pid, p in judged.items()
+    }
+    out.print(_pattern_table(views, f"{len(views)} patterns", shown))
+
+
+def _pattern_json(view: PatternView, judged: PatternResult | None) -> dict[str, object]:
+    """A pattern as PRODUCT.md's plan lists it: synthesis fields plus the recommendation."""
+    data = view.model_dump(mode="json")
+    if judged is not None:
+        data["recommendation"] = judged.recommendation
+        data["customization_trap"] = judged.customization_trap
+        data["reasons"] = judged.reasons
     else:
-        out.print(_pattern_table(views, f"{len(views)} patterns"))
+        data["recommendation"] = None
+    return data
 
 
 @patterns_app.command("show")
@@ -539,3 +566,99 @@ def patterns_pin(
 def main() -> None:
     """Entry point of the ``tower`` console script."""
     app()
+
+
+_SORT_KEYS = ("p50", "rice", "wsjf", "ice", "value-effort", "scorecard")
+
+
+def _money(value: float) -> str:
+    return f"{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:,.0f}k"
+
+
+@app.command()
+@handle_errors
+def value(
+    by: Annotated[
+        str, typer.Option("--by", help="Sort by p50, rice, wsjf, ice, value-effort or scorecard.")
+    ] = "p50",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    seed: Annotated[int | None, typer.Option(help="Monte Carlo seed (default value.seed).")] = None,
+) -> None:
+    """Value every candidate: P10-P90 value, ROI, framework ranks, readiness, stances.
+
+    Example: tower -w ./acme-q1 value --by wsjf
+    """
+    from controltower.errors import InputError
+    from controltower.value import evaluate
+
+    if by not in _SORT_KEYS:
+        raise InputError(f"--by must be one of {', '.join(_SORT_KEYS)}; got {by!r}")
+    with _open() as workspace:
+        evaluation = evaluate(workspace, seed=seed)
+    if as_json:
+        out.print_json(evaluation.model_dump_json())
+        return
+    candidates = list(evaluation.candidates)
+    if by != "p50":
+        candidates.sort(key=lambda c: (c.scores.ranks.get(by) or 10**9, c.id))
+    table = Table(title=f"{len(candidates)} candidates by {by} (seed {evaluation.seed})")
+    table.add_column("id", no_wrap=True)
+    table.add_column("name", max_width=28, overflow="ellipsis", no_wrap=True)
+    table.add_column("P50", justify="right", no_wrap=True)
+    table.add_column("P10-P90", justify="right", no_wrap=True)
+    table.add_column("ROI", justify="right", no_wrap=True)
+    table.add_column("ranks R/W/I/VE/S", no_wrap=True)
+    table.add_column("readiness", no_wrap=True)
+    table.add_column("stances F/SA/AI/ML/PE/L", no_wrap=True)
+    for c in candidates:
+        ranks = c.scores.ranks
+        table.add_row(
+            c.id + (" ⚑" if c.flagged else ""),
+            c.name,
+            _money(c.value.p50) if c.value else c.status,
+            f"{_money(c.value.p10)}-{_money(c.value.p90)}" if c.value else "-",
+            f"{c.roi.p50:,.1f}x" if c.roi else "-",
+            "/".join(
+                str(ranks.get(f) or "-")
+                for f in ("rice", "wsjf", "ice", "value-effort", "scorecard")
+            ),
+            c.readiness or "-",
+            " ".join(f"{s.stance:+d}" for s in c.stances if s.source == "computed"),
+        )
+    out.print(table)
+    for conflict in evaluation.conflicts:
+        out.print(f"conflict {conflict.capability_id}: {conflict.summary}", highlight=False)
+
+
+@app.command()
+@handle_errors
+def why(
+    item_id: Annotated[str, typer.Argument(help="Candidate or pattern id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Explain a candidate or pattern: every term, its evidence ids and its reasons.
+
+    Example: tower -w ./acme-q1 why cap-07
+    """
+    from controltower.value import explain
+
+    with _open() as workspace:
+        explanation = explain(workspace, item_id)
+    if as_json:
+        out.print_json(explanation.model_dump_json())
+        return
+    table = Table(title=f"{explanation.kind} {explanation.id}: {explanation.title}")
+    table.add_column("term")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    table.add_column("how")
+    table.add_column("evidence")
+    for term in explanation.terms:
+        shown = term.evidence_ids[:8]
+        more = f" … +{len(term.evidence_ids) - 8}" if len(term.evidence_ids) > 8 else ""
+        table.add_row(
+            term.name, f"{term.value:,.4g}", term.unit, term.explanation, ", ".join(shown) + more
+        )
+    out.print(table)
+    for reason in explanation.reasons:
+        out.print(f"- {reason}", markup=False, highlight=False)

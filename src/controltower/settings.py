@@ -96,7 +96,8 @@ class SynthesisSettings(_Section):
         gt=0.0,
         le=50.0,
         description="Modularity resolution of the Leiden community search: higher splits "
-        "patterns finer. 1 is standard modularity.",
+        "patterns finer (1 is standard modularity; the benchmark corpora's fine intents need "
+        "about 16, see docs/synthesis.md).",
     )
     join_quantile: float = Field(
         0.05,
@@ -130,6 +131,187 @@ class ImportSettings(_Section):
     )
 
 
+class ValueSettings(_Section):
+    """Mapping patterns to candidates, the value model, its Monte Carlo and the frameworks."""
+
+    mapping_threshold: float = Field(
+        0.45,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity of a candidate's name and description to a pattern "
+        "(its centroid or its key phrases, whichever is closer) at or above which the "
+        "candidate is taken to address the pattern, when its addresses column is empty.",
+    )
+    mapping_max_patterns: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="Most patterns one candidate is linked to by similarity (the closest).",
+    )
+    propose_min_accounts: int = Field(
+        3,
+        ge=1,
+        description="Accounts a pattern no candidate covers must span to be proposed as a "
+        "new candidate (named from its key phrases, effort unknown, flagged for the PM).",
+    )
+    unknown_urgency: int = Field(
+        3, ge=1, le=5, description="Urgency (1-5) assumed for a signal that gives none."
+    )
+    churn_risk_weight: float = Field(
+        2.0,
+        ge=0.0,
+        description="Multiplier of a churn-risk signal's urgency weight on its account's ARR "
+        "(other kinds weigh 1, praise 0.25); the weighted share of an account is capped at 1.",
+    )
+    revenue_share: float = Field(
+        0.10,
+        ge=0.0,
+        le=1.0,
+        description="Share of the urgency-weighted ARR at stake that a candidate protects or "
+        "wins per year (most likely value of a triangular range of half to 1.5 times it).",
+    )
+    savings_share: float = Field(
+        0.70,
+        ge=0.0,
+        le=1.0,
+        description="Share of the bespoke FDE hours of the addressed patterns that the "
+        "platform capability removes on future deployments (most likely value; range as "
+        "revenue_share, capped at 1).",
+    )
+    reach_uplift: float = Field(
+        0.25,
+        ge=0.0,
+        description="Value uplift at full reach beyond the biggest accounts (all touched "
+        "accounts mid-market, smb or tier 2-3): value times (1 + uplift x reach share).",
+    )
+    fit_uplift: float = Field(
+        0.25,
+        ge=0.0,
+        description="Value uplift at full strategic fit (the candidate's themes carry every "
+        "theme weight): value times (1 + uplift x fit).",
+    )
+    engineer_week_cost: float = Field(
+        6000.0,
+        gt=0,
+        description="Fully loaded cost of one engineer-week of platform work, in the currency "
+        "of ARR (the cost side of ROI).",
+    )
+    feasibility_success: dict[str, float] = Field(
+        default_factory=lambda: {"yes": 0.95, "partial": 0.7, "no": 0.1},
+        description="Probability that a candidate delivers its value, by the worst model "
+        "feasibility recorded for it (none recorded: the 'yes' figure).",
+    )
+    draws: int = Field(
+        2000, ge=100, le=100_000, description="Monte Carlo draws per candidate (P10/P50/P90)."
+    )
+    seed: int = Field(0, description="Seed of the Monte Carlo draws (same seed, same figures).")
+    ease_half_weeks: float = Field(
+        8.0,
+        gt=0,
+        description="Effort in weeks at which ICE's Ease is 5 of 10 (ease = 10 / (1 + "
+        "effort / this)).",
+    )
+    scorecard_value: float = Field(
+        0.35, ge=0.0, description="Weighted scorecard: weight of P50 value (scaled 0-1)."
+    )
+    scorecard_reach: float = Field(
+        0.15, ge=0.0, description="Weighted scorecard: weight of reach beyond big accounts."
+    )
+    scorecard_fit: float = Field(
+        0.20, ge=0.0, description="Weighted scorecard: weight of strategic fit to the themes."
+    )
+    scorecard_confidence: float = Field(
+        0.15, ge=0.0, description="Weighted scorecard: weight of the confidence score."
+    )
+    scorecard_ease: float = Field(
+        0.15, ge=0.0, description="Weighted scorecard: weight of ease (ICE ease, scaled 0-1)."
+    )
+
+
+class ReadinessSettings(_Section):
+    """Standardization readiness of a pattern and the recommendation drawn from it."""
+
+    min_accounts: int = Field(
+        3,
+        ge=1,
+        description="Distinct accounts a pattern needs before it can be standardized; fewer "
+        "is keep-custom (a one-off).",
+    )
+    min_industries: int = Field(
+        2, ge=1, description="Distinct industries a pattern needs before it can be standardized."
+    )
+    max_top_account_share: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Largest share of a pattern's evidence one account may hold; above it "
+        "the pattern is keep-custom.",
+    )
+    trap_arr_quantile: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="A keep-custom pattern dominated by an account whose ARR is at or above "
+        "this quantile of all accounts' ARR is flagged as a customization trap.",
+    )
+    recent_days: int = Field(
+        56,
+        ge=1,
+        description="A pattern whose first evidence is within this many days of the latest "
+        "evidence is watch, however loud (too new to standardize).",
+    )
+    min_months: int = Field(
+        3, ge=1, description="Distinct months with evidence a pattern needs to count as stable."
+    )
+    min_convergence: float = Field(
+        0.3,
+        ge=-1.0,
+        le=1.0,
+        description="Mean pairwise cosine similarity of a pattern's custom-work texts below "
+        "which the bespoke implementations diverge (watch). Needs two builds to measure.",
+    )
+    guardrail_min_share: float = Field(
+        0.2,
+        gt=0.0,
+        le=1.0,
+        description="Share of a pattern's texts that must contain a guardrail keyword for the "
+        "guardrail to apply (a keyword among its key phrases or label always applies).",
+    )
+    warn_penalty: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description="Readiness lost per warn guardrail that applies to a pattern.",
+    )
+    min_readiness: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Readiness score (0-1) below which a pattern passing every rule is still "
+        "watch rather than standardize.",
+    )
+
+
+class LensSettings(_Section):
+    """Role lenses: how computed stances are drawn and when disagreement is a conflict."""
+
+    conflict_spread: int = Field(
+        3,
+        ge=1,
+        le=4,
+        description="Spread between the highest and lowest stance on a candidate (computed "
+        "or entered) at or above which it is a conflict.",
+    )
+    top_conflicts: int = Field(10, ge=1, description="Conflicts listed, most severe first.")
+    partial_confidence: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="ML engineer: a partial feasibility recorded with confidence below this "
+        "is -1, at or above it 0.",
+    )
+
+
 class Settings(_Section):
     """All settings of a workspace, by section (the tables of ``workspace.toml``)."""
 
@@ -137,6 +319,9 @@ class Settings(_Section):
     economics: EconomicsSettings = Field(default_factory=EconomicsSettings)
     synthesis: SynthesisSettings = Field(default_factory=SynthesisSettings)
     ingest: ImportSettings = Field(default_factory=ImportSettings)
+    value: ValueSettings = Field(default_factory=ValueSettings)
+    readiness: ReadinessSettings = Field(default_factory=ReadinessSettings)
+    lenses: LensSettings = Field(default_factory=LensSettings)
 
     def to_toml(self) -> str:
         """Render the settings as TOML, every key written, in a stable order."""
