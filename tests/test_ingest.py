@@ -314,3 +314,28 @@ def test_any_text_survives_csv_round_trip(tmp_path: Path, text: str) -> None:
             validate_bundle(folder)
     else:
         validate_bundle(folder)
+
+
+def test_parallel_writer_imports_the_same(tmp_path: Path) -> None:
+    from controltower.workspace import init_workspace
+
+    bundle = write_bundle(tmp_path / "b")
+    with (
+        init_workspace(tmp_path / "thread") as by_thread,
+        init_workspace(tmp_path / "process") as by_process,
+    ):
+        import_bundle(bundle, workspace=by_thread, parallel=False)
+        report = import_bundle(bundle, workspace=by_process, parallel=True)
+        assert snapshot(by_process) == snapshot(by_thread)
+        assert next(f for f in report.files if f.file == "signals.csv").inserted == 3
+        again = import_bundle(bundle, workspace=by_process, parallel=True)
+        assert all(f.inserted == 0 and f.updated == 0 for f in again.files)
+
+
+def test_parallel_writer_rolls_back_a_bad_bundle(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["usage"][0]["value"] = "lots"
+    before = snapshot(workspace)
+    with pytest.raises(BundleError):
+        import_bundle(write_bundle(tmp_path / "b", files), workspace=workspace, parallel=True)
+    assert snapshot(workspace) == before

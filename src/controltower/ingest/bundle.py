@@ -13,7 +13,6 @@ import functools
 import graphlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -33,6 +32,7 @@ from controltower.ingest.contract import (
     Reference,
 )
 from controltower.ingest.csvfile import CsvFile
+from controltower.ingest.writer import ProcessWriter, ThreadWriter, Writer
 from controltower.settings import ImportSettings, Settings, load_settings
 from controltower.store import rows as store
 from controltower.workspace import Workspace
@@ -51,9 +51,22 @@ class FileReport:
 
     file: str
     rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    counts: store.UpsertCounts = field(default_factory=store.UpsertCounts)
+
+    @property
+    def inserted(self) -> int:
+        """Rows that were new."""
+        return self.counts.inserted
+
+    @property
+    def updated(self) -> int:
+        """Rows that changed."""
+        return self.counts.updated
+
+    @property
+    def unchanged(self) -> int:
+        """Rows identical to what the workspace held."""
+        return self.counts.unchanged
 
 
 @dataclass
@@ -161,47 +174,6 @@ def _message(error: ErrorDetails) -> tuple[str, str]:
     return column, message
 
 
-class _Writer:
-    """Upserts batches on a background thread while the next batch is being checked.
-
-    One batch is in flight at most; the connection is only ever used by one thread at a
-    time (callers :meth:`drain` before using it themselves). An error in the writer is
-    raised again in the caller at the next :meth:`submit` or :meth:`drain`.
-    """
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tower-import")
-        self._pending: Future[None] | None = None
-
-    def submit(
-        self, spec: FileSpec, records: list[store.Record], report: FileReport, *, all_new: bool
-    ) -> None:
-        self.drain()
-        self._pending = self._pool.submit(self._write, spec, records, report, all_new)
-
-    def _write(
-        self, spec: FileSpec, records: list[store.Record], report: FileReport, all_new: bool
-    ) -> None:
-        counts = store.upsert_records(
-            connection=self.connection, spec=spec, records=records, all_new=all_new
-        )
-        report.inserted += counts.inserted
-        report.updated += counts.updated
-        report.unchanged += counts.unchanged
-
-    def drain(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
-
-    def close(self) -> None:
-        try:
-            self.drain()
-        finally:
-            self._pool.shutdown(wait=True)
-
-
 class _BundleReader:
     """One pass over a bundle: checks every file, and writes when given a connection."""
 
@@ -210,21 +182,20 @@ class _BundleReader:
         bundle: Path,
         *,
         known: _Known,
-        connection: Connection | None,
+        writer: Writer | None,
         limits: ImportSettings,
         progress: Progress | None = None,
     ) -> None:
         self.bundle = bundle
         self.progress = progress
-        self.connection = connection
+        self.writer = writer
         self.limits = limits
         self.problems = _Problems(limits.max_problems)
         self.known = known
-        self.writer = _Writer(connection) if connection is not None else None
 
     @property
     def writing(self) -> bool:
-        return self.connection is not None and self.problems.total == 0
+        return self.writer is not None and self.problems.total == 0
 
     def read_file(self, spec: FileSpec) -> FileReport:
         report = FileReport(spec.filename)
@@ -235,15 +206,14 @@ class _BundleReader:
         )
         seen: set[tuple[Any, ...]] = set()
         deferred: list[tuple[int, Row]] = []
-        batch: list[store.Record] = []
+        batch: list[store.Values] = []
         new_ids: set[str] = set()
         header_checked = False
-        if self.writer is not None:
-            self.writer.drain()
-        table_was_empty = self.connection is not None and not store.count_rows(
-            connection=self.connection, spec=spec
-        )
+        table_was_empty = self.writer is not None and not self.writer.count(spec)
         self_referring = _refers_to_itself(spec)
+        contract = _contract_columns(spec)
+        present: list[str] = []
+        extras: list[str] = []
         key_of = attrgetter(*spec.key)
         single_key = len(spec.key) == 1
         outward = tuple(r for r in spec.references if r.target != spec.entity)
@@ -253,10 +223,12 @@ class _BundleReader:
                 header_checked = True
                 if not self._check_header(spec, csv_file.header):
                     return report
+                present = [name for name in csv_file.header if name in contract]
+                extras = [name for name in csv_file.header if name not in contract]
             report.rows += 1
             if self.progress is not None and report.rows % BATCH_ROWS == 0:
                 self.progress(spec.filename, report.rows)
-            row = self._validate(spec, record.line, record.cells)
+            row = self._validate(spec, record.line, record.cells, present, extras)
             if row is None:
                 # Still known, so rows referring to it are not reported as well.
                 new_ids.add(record.cells.get(spec.key[0], "").strip())
@@ -277,7 +249,7 @@ class _BundleReader:
             if self_referring:
                 deferred.append((record.line, row))
             if self.writing:
-                batch.append(store.to_record(row, spec))
+                batch.append(store.to_values(row, spec))
                 if len(batch) >= BATCH_ROWS:
                     self._flush(spec, batch, report, all_new=table_was_empty)
                     batch = []
@@ -311,18 +283,19 @@ class _BundleReader:
             )
         return not missing
 
-    def _validate(self, spec: FileSpec, line: int, cells: dict[str, str]) -> Row | None:
-        contract = _contract_columns(spec)
-        values: dict[str, Any] = {}
-        attributes: dict[str, str] = {}
-        for name, cell in cells.items():
-            if name in contract:
-                stripped = cell.strip()
-                if stripped:
-                    values[name] = stripped
-            else:
-                attributes[name] = cell
-        values["attributes"] = attributes
+    def _validate(
+        self,
+        spec: FileSpec,
+        line: int,
+        cells: dict[str, str],
+        present: list[str],
+        extras: list[str],
+    ) -> Row | None:
+        """Validate one row: contract columns (empty cells left out) and extra attributes."""
+        values: dict[str, Any] = {
+            name: value for name in present if (value := cells.get(name, "").strip())
+        }
+        values["attributes"] = {name: cells.get(name, "") for name in extras} if extras else {}
         try:
             return spec.model.model_validate(values)
         except ValidationError as exc:
@@ -394,15 +367,10 @@ class _BundleReader:
         self.known.capability_deps = graph
 
     def _flush(
-        self, spec: FileSpec, batch: list[store.Record], report: FileReport, *, all_new: bool
+        self, spec: FileSpec, batch: list[store.Values], report: FileReport, *, all_new: bool
     ) -> None:
         if batch and self.writing and self.writer is not None:
-            self.writer.submit(spec, batch, report, all_new=all_new)
-
-    def finish(self) -> None:
-        """Wait for the last batch; stop the writer."""
-        if self.writer is not None:
-            self.writer.close()
+            self.writer.submit(spec, batch, report.counts, all_new=all_new)
 
 
 def _bundle_files(bundle: Path, problems: _Problems) -> tuple[list[FileSpec], list[str]]:
@@ -448,22 +416,19 @@ def _read_bundle(
     bundle: Path,
     *,
     known: _Known,
-    connection: Connection | None,
+    writer: Writer | None,
     settings: Settings,
     progress: Progress | None,
 ) -> ImportReport:
     reader = _BundleReader(
-        bundle, known=known, connection=connection, limits=settings.ingest, progress=progress
+        bundle, known=known, writer=writer, limits=settings.ingest, progress=progress
     )
     specs, ignored = _bundle_files(bundle, reader.problems)
-    report = ImportReport(bundle=bundle, written=connection is not None, ignored=ignored)
+    report = ImportReport(bundle=bundle, written=writer is not None, ignored=ignored)
     report.settings = _bundle_settings(bundle, reader.problems)
-    try:
-        for spec in specs:
-            log.info("reading %s", spec.filename)
-            report.files.append(reader.read_file(spec))
-    finally:
-        reader.finish()
+    for spec in specs:
+        log.info("reading %s", spec.filename)
+        report.files.append(reader.read_file(spec))
     reader.problems.raise_if_any()
     return report
 
@@ -490,11 +455,23 @@ def validate_bundle(
         with workspace.engine.connect() as connection:
             known = _Known.from_store(connection)
         settings = workspace.settings
-    return _read_bundle(bundle, known=known, connection=None, settings=settings, progress=progress)
+    return _read_bundle(bundle, known=known, writer=None, settings=settings, progress=progress)
+
+
+PARALLEL_BYTES = 16 * 2**20
+"""Bundles larger than this are written from a separate process (see ``ingest/writer.py``)."""
+
+
+def _bundle_bytes(bundle: Path) -> int:
+    return sum(path.stat().st_size for path in bundle.glob("*.csv") if path.is_file())
 
 
 def import_bundle(
-    bundle: Path, *, workspace: Workspace, progress: Progress | None = None
+    bundle: Path,
+    *,
+    workspace: Workspace,
+    progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> ImportReport:
     """Import a bundle into a workspace as one transaction (idempotent upsert by id).
 
@@ -505,19 +482,48 @@ def import_bundle(
         bundle: The bundle folder.
         workspace: The open workspace to import into.
         progress: Called with the rows read so far, per file.
+        parallel: Write from a separate process; None decides by the bundle's size.
 
     Raises:
         BundleError: With every problem found; nothing was written.
     """
-    with workspace.engine.begin() as connection:
+    if not bundle.is_dir():
+        raise InputError(f"{bundle} is not a folder; a bundle is a folder of CSV files")
+    with workspace.engine.connect() as connection:
         known = _Known.from_store(connection)
-        report = _read_bundle(
+    if parallel is None:
+        parallel = _bundle_bytes(bundle) > PARALLEL_BYTES
+    if parallel:
+        report = _write_with(
+            ProcessWriter(workspace.engine.url.render_as_string(hide_password=False)),
             bundle,
-            known=known,
-            connection=connection,
-            settings=workspace.settings,
-            progress=progress,
+            known,
+            workspace,
+            progress,
         )
+    else:
+        with workspace.engine.begin() as connection:
+            report = _write_with(ThreadWriter(connection), bundle, known, workspace, progress)
     if report.settings is not None:
         workspace.save_settings(report.settings)
+    return report
+
+
+def _write_with(
+    writer: Writer,
+    bundle: Path,
+    known: _Known,
+    workspace: Workspace,
+    progress: Progress | None,
+) -> ImportReport:
+    committed = False
+    try:
+        report = _read_bundle(
+            bundle, known=known, writer=writer, settings=workspace.settings, progress=progress
+        )
+        writer.finish(commit=True)
+        committed = True
+    finally:
+        if not committed:
+            writer.finish(commit=False)
     return report

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from controltower.errors import Problem
 
@@ -47,30 +46,37 @@ class CsvFile:
     def _problem(self, line: int, column: str, message: str) -> None:
         self.report(Problem(self.path.name, line, column, message))
 
-    def _decoded_lines(self, handle: BinaryIO) -> Iterator[str]:
-        for number, raw in enumerate(handle, start=1):
-            encoding = "utf-8-sig" if number == 1 else "utf-8"
-            try:
-                yield raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                prefix = raw[: exc.start].decode(encoding, errors="replace")
-                column = self._column_at(prefix.count(","))
-                self._problem(
-                    number,
-                    column,
-                    f"bytes that are not UTF-8 at byte {exc.start + 1} of the line "
-                    f"({raw[exc.start : exc.end]!r}); save the file as UTF-8",
-                )
-                yield raw.decode(encoding, errors="replace")
+    def _report_undecodable(self) -> None:
+        """Find and report every line that is not UTF-8 (after a decode error)."""
+        with self.path.open("rb") as handle:
+            if not self.header:
+                first = handle.readline().decode("utf-8-sig", errors="replace")
+                self.header = [name.strip() for name in next(csv.reader([first]), [])]
+                handle.seek(0)
+            for number, raw in enumerate(handle, start=1):
+                encoding = "utf-8-sig" if number == 1 else "utf-8"
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    prefix = raw[: exc.start].decode(encoding, errors="replace")
+                    self._problem(
+                        number,
+                        self._column_at(prefix.count(",")),
+                        f"bytes that are not UTF-8 at byte {exc.start + 1} of the line "
+                        f"({raw[exc.start : exc.end]!r}); save the file as UTF-8",
+                    )
 
     def _column_at(self, index: int) -> str:
         return self.header[index] if 0 <= index < len(self.header) else "-"
 
     def records(self) -> Iterator[CsvRecord]:
-        """Yield the data records; the header is read first into :attr:`header`."""
-        with self.path.open("rb") as handle:
-            lines = self._decoded_lines(handle)
-            reader = csv.reader(lines, strict=True)
+        """Yield the data records; the header is read first into :attr:`header`.
+
+        The file is decoded as it streams; at the first bytes that are not UTF-8 reading
+        stops and every such line of the file is reported.
+        """
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
             try:
                 first = next(reader, None)
                 if first is None:
@@ -89,6 +95,8 @@ class CsvFile:
                         yield record
             except csv.Error as exc:
                 self._problem(reader.line_num, "-", f"malformed CSV: {exc}")
+            except UnicodeDecodeError:
+                self._report_undecodable()
 
     def _read_header(self, cells: list[str]) -> bool:
         names = [cell.strip() for cell in cells]

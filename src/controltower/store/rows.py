@@ -6,9 +6,10 @@ on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -47,17 +48,50 @@ class UpsertCounts:
         self.unchanged += other.unchanged
 
 
-def to_record(row: Row, spec: FileSpec) -> Record:
-    """Turn a validated row into a table record (an absent optional key part becomes '')."""
-    record = dict(row.__dict__)  # the validated field values; much faster than model_dump
-    for column in spec.key:
-        if record[column] is None:
-            record[column] = ""
-    return record
+Values = tuple[Any, ...]
+"""A record's values in :func:`record_columns` order (cheap to pass between processes)."""
+
+
+@functools.cache
+def record_columns(spec: FileSpec) -> tuple[str, ...]:
+    """The columns of a table record: the contract columns, then ``attributes``."""
+    return (*spec.columns, "attributes")
+
+
+@functools.cache
+def _values_getter(spec: FileSpec) -> Callable[[Row], Values]:
+    getter = attrgetter(*record_columns(spec))
+    blank = [
+        index
+        for index, column in enumerate(record_columns(spec))
+        if column in spec.key and not spec.model.model_fields[column].is_required()
+    ]
+    if not blank:
+        return getter
+
+    def values(row: Row) -> Values:
+        found = list(getter(row))
+        for index in blank:
+            if found[index] is None:
+                found[index] = ""
+        return tuple(found)
+
+    return values
+
+
+def to_values(row: Row, spec: FileSpec) -> Values:
+    """A validated row as record values (an absent optional key part becomes '')."""
+    return _values_getter(spec)(row)
+
+
+def records_from_values(spec: FileSpec, batch: Sequence[Values]) -> list[Record]:
+    """Records from values made by :func:`to_values`."""
+    columns = record_columns(spec)
+    return [dict(zip(columns, values, strict=True)) for values in batch]
 
 
 def restore_keys(record: Record, spec: FileSpec) -> Record:
-    """Undo :func:`to_record`'s '' for absent optional key parts."""
+    """Undo :func:`to_values`' '' for absent optional key parts."""
     values = dict(record)
     for column in spec.key:
         if values[column] == "" and not spec.model.model_fields[column].is_required():
