@@ -323,27 +323,21 @@ def settings(
 def _pattern_table(
     views: list[PatternView], title: str, recommendations: dict[str, str] | None = None
 ) -> Table:
+    """Patterns one per line; the label (best key phrases) is cut to fit the terminal."""
     table = Table(title=title)
-    for column, justify in (
-        ("id", "left"),
-        ("label", "left"),
-        ("key phrases", "left"),
-        ("accounts", "right"),
-        ("signals", "right"),
-        ("builds", "right"),
-        ("FDE h", "right"),
-        ("trend", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("id", no_wrap=True, min_width=5)
+    table.add_column("label (key phrases)", max_width=34, no_wrap=True, overflow="ellipsis")
+    for column in ("accounts", "signals", "builds", "FDE h"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    table.add_column("trend", no_wrap=True, min_width=8)
     if recommendations is not None:
-        table.add_column("recommendation")
+        table.add_column("recommendation", no_wrap=True, min_width=11)
     for view in views:
         rec = view.recurrence
         extra = [] if recommendations is None else [recommendations.get(view.id, "-")]
         table.add_row(
             view.id,
             view.label,
-            ", ".join(view.key_phrases[:4]),
             str(rec.accounts if rec else 0),
             str(rec.signals if rec else 0),
             str(rec.work_items if rec else 0),
