@@ -79,12 +79,8 @@ class Writer(ABC):
 def _upsert(
     connection: Connection, entity: str, batch: list[store.Values], all_new: bool
 ) -> Counts:
-    spec = SPEC_BY_ENTITY[entity]
-    counts = store.upsert_records(
-        connection=connection,
-        spec=spec,
-        records=store.records_from_values(spec, batch),
-        all_new=all_new,
+    counts = store.upsert_values(
+        connection=connection, spec=SPEC_BY_ENTITY[entity], batch=batch, all_new=all_new
     )
     return counts.inserted, counts.updated, counts.unchanged
 

@@ -173,25 +173,49 @@ def upsert_records(
 
 
 def bulk_insert(*, connection: Connection, table: Table, records: Sequence[Record]) -> None:
-    """Insert many records through the driver's ``executemany``, inside the transaction.
+    """Insert many records (dicts with every column) with :func:`bulk_insert_values`."""
+    columns = [column.name for column in table.columns]
+    values_of = itemgetter(*columns)
+    bulk_insert_values(
+        connection=connection,
+        table=table,
+        columns=columns,
+        rows=[values_of(record) for record in records],
+    )
+
+
+def bulk_insert_values(
+    *,
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert many rows through the driver's ``executemany``, inside the transaction.
 
     The statement is compiled by SQLAlchemy for the connection's dialect and each value goes
     through its column type's bind processor, so this stays dialect-neutral; it skips only
     SQLAlchemy's per-row bookkeeping, which dominates bulk imports.
+
+    Args:
+        connection: An open connection inside the caller's transaction.
+        table: The table.
+        columns: The column of each position of a row (every column of the table).
+        rows: The rows' values in ``columns`` order.
     """
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect)
     names = list(compiled.positiontup or [column.name for column in table.columns])
+    reorder = itemgetter(*(list(columns).index(name) for name in names))
     processed = [
         (position, processor)
         for position, name in enumerate(names)
         if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    values_of = itemgetter(*names)
     empty: dict[int, Any] = {}  # processed form of an empty list or dict, per position
-    rows: list[list[Any]] = []
-    for record in records:
-        values = list(values_of(record))
+    parameters: list[Any] = []
+    for row in rows:
+        values = list(reorder(row))
         for position, processor in processed:
             value = values[position]
             if value is None:
@@ -202,17 +226,34 @@ def bulk_insert(*, connection: Connection, table: Table, records: Sequence[Recor
                 values[position] = empty[position]
             else:
                 values[position] = processor(value)
-        rows.append(values)
-    parameters: list[Any] = (
-        [tuple(values) for values in rows]
-        if compiled.positiontup
-        else [dict(zip(names, values, strict=True)) for values in rows]
-    )
+        parameters.append(
+            tuple(values) if compiled.positiontup else dict(zip(names, values, strict=True))
+        )
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(str(compiled), parameters)
     finally:
         cursor.close()
+
+
+def upsert_values(
+    *, connection: Connection, spec: FileSpec, batch: Sequence[Values], all_new: bool = False
+) -> UpsertCounts:
+    """:func:`upsert_records` for values made by :func:`to_values` (no dicts when all new)."""
+    if all_new and batch:
+        bulk_insert_values(
+            connection=connection,
+            table=TABLES[spec.entity],
+            columns=record_columns(spec),
+            rows=batch,
+        )
+        return UpsertCounts(inserted=len(batch))
+    return upsert_records(
+        connection=connection,
+        spec=spec,
+        records=records_from_values(spec, batch),
+        all_new=all_new,
+    )
 
 
 def iter_records(*, connection: Connection, spec: FileSpec) -> Iterator[Record]:
