@@ -656,3 +656,204 @@ def why(
     out.print(table)
     for reason in explanation.reasons:
         out.print(f"- {reason}", markup=False, highlight=False)
+
+
+@app.command()
+@handle_errors
+def plan(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    risk_averse: Annotated[
+        bool, typer.Option("--risk-averse", help="Maximise P10 value instead of P50.")
+    ] = False,
+    scenario: Annotated[
+        str | None, typer.Option(help="Plan with a named scenario's settings.")
+    ] = None,
+) -> None:
+    """Value every candidate and optimize the roadmap: now, next, later, deferred, refused.
+
+    Example: tower -w ./acme-q1 plan --json > plan.json
+    """
+    import time
+
+    from controltower.optimize import plan_roadmap
+    from controltower.optimize.scenario import load_scenario
+    from controltower.value import evaluate
+
+    started = time.perf_counter()
+    with _open() as workspace:
+        settings = load_scenario(workspace, scenario) if scenario else workspace.settings
+        evaluation = evaluate(workspace)
+        valued = time.perf_counter()
+        roadmap = plan_roadmap(
+            workspace, evaluation=evaluation, settings=settings, risk_averse=risk_averse
+        )
+    if as_json:
+        meta = {
+            **roadmap.meta,
+            "version": __version__,
+            "scenario": scenario,
+            "settings": settings.model_dump(mode="json"),
+            "timings": {
+                "value_seconds": round(valued - started, 3),
+                "optimize_seconds": round(time.perf_counter() - valued, 3),
+            },
+            "periods": roadmap.periods,
+            "capacity": [c.model_dump() for c in roadmap.capacity],
+            "objective": roadmap.objective,
+        }
+        data = evaluation.model_dump(mode="json", include={"patterns", "candidates"})
+        document = {
+            "patterns": data["patterns"],
+            "candidates": data["candidates"],
+            "roadmap": [e.model_dump(mode="json") for e in roadmap.entries],
+            "meta": meta,
+        }
+        typer.echo(json.dumps(document, default=str))
+        return
+    teams = sorted({c.team for c in roadmap.capacity})
+    for status in ("now", "next", "later"):
+        chosen = [e for e in roadmap.entries if e.status == status]
+        table = Table(title=f"{status} ({len(chosen)})")
+        table.add_column("team", no_wrap=True)
+        table.add_column("period", no_wrap=True)
+        table.add_column("id", no_wrap=True)
+        table.add_column("name", max_width=30, overflow="ellipsis", no_wrap=True)
+        table.add_column("weeks", justify="right")
+        table.add_column("value", justify="right")
+        for team in teams:
+            for e in (x for x in chosen if x.team == team):
+                span = (e.period or "") + (f"..{e.end_period}" if e.end_period != e.period else "")
+                table.add_row(
+                    team,
+                    span,
+                    e.capability_id,
+                    e.name,
+                    f"{e.effort_weeks:g}",
+                    _money(e.planned_value),
+                )
+        out.print(table)
+    use = Table(title="capacity used / usable (weeks)")
+    use.add_column("team", no_wrap=True)
+    for period in roadmap.periods:
+        use.add_column(period, justify="right", no_wrap=True)
+    for team in teams:
+        cells = {c.period: c for c in roadmap.capacity if c.team == team}
+        use.add_row(team, *(f"{cells[p].used:g}/{cells[p].usable:g}" for p in roadmap.periods))
+    out.print(use)
+    for status in ("deferred", "refused"):
+        rows = [e for e in roadmap.entries if e.status == status]
+        if rows:
+            out.print(f"[bold]{status}[/] ({len(rows)})")
+        for e in rows:
+            out.print(f"- {e.capability_id} {e.name}: {e.reason}", markup=False, highlight=False)
+    meta = roadmap.meta
+    out.print(
+        f"solver {meta['status']}, gap {float(str(meta['gap'])):.4%}, "
+        f"{float(str(meta['solve_seconds'])):.2f}s, objective {_money(roadmap.objective)} "
+        f"({meta['value']}, balance {meta['balance']})",
+        highlight=False,
+    )
+
+
+@app.command()
+@handle_errors
+def whynot(
+    capability_id: Annotated[str, typer.Argument(help="A candidate left out of the roadmap.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    risk_averse: Annotated[
+        bool, typer.Option("--risk-averse", help="Maximise P10 value instead of P50.")
+    ] = False,
+) -> None:
+    """Why is a candidate not planned: what forcing it in costs, and what would bring it in.
+
+    Example: tower -w ./acme-q1 whynot cap-07
+    """
+    from controltower.optimize import why_not
+
+    with _open() as workspace:
+        result = why_not(workspace, capability_id, risk_averse=risk_averse)
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return
+    out.print(f"[bold]{capability_id}[/] ({result.status}): {result.reason}", highlight=False)
+    if result.status not in ("deferred",):
+        return
+    if result.forced_feasible:
+        out.print(
+            f"Forced in, the plan loses {_money(result.value_lost)} of value; displaced: "
+            f"{', '.join(result.displaced) or 'nothing'}",
+            highlight=False,
+        )
+        for moved in result.moved:
+            out.print(f"  moves: {moved['id']} {moved['from']} -> {moved['to']}", highlight=False)
+    else:
+        out.print(f"It cannot be forced in: {result.forced_reason}", highlight=False)
+    if result.changes:
+        out.print("Smallest changes that bring it in (each alone):")
+    for change in result.changes:
+        out.print(f"- {change.description}", highlight=False)
+
+
+scenario_app = typer.Typer(
+    help="Named settings overrides to compare roadmaps.\n\n"
+    "Example: tower -w ./acme-q1 scenario compare base leverage",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("new")
+@handle_errors
+def scenario_new(
+    name: Annotated[str, typer.Argument(help="Scenario name (letters, digits, - and _).")],
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A setting override: section.key=value (TOML value)."),
+    ] = None,
+) -> None:
+    """Store a named settings override under scenarios/NAME.toml in the workspace.
+
+    Example: tower -w ./acme-q1 scenario new leverage --set planning.balance=0.9
+    """
+    from controltower.optimize.scenario import new_scenario
+
+    with _open() as workspace:
+        path = new_scenario(workspace, name, assignments or [])
+    out.print(f"Saved scenario {name} to {path}")
+
+
+@scenario_app.command("compare")
+@handle_errors
+def scenario_compare(
+    first: Annotated[str, typer.Argument(help="Scenario A ('base' for the workspace settings).")],
+    second: Annotated[str, typer.Argument(help="Scenario B.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare the roadmaps of two scenarios: items that move, value and capacity use.
+
+    Example: tower -w ./acme-q1 scenario compare base leverage
+    """
+    from controltower.optimize.scenario import compare_scenarios
+
+    with _open() as workspace:
+        comparison = compare_scenarios(workspace, first, second)
+    if as_json:
+        out.print_json(comparison.model_dump_json())
+        return
+    out.print(
+        f"value {first} {_money(comparison.value_a)} vs {second} {_money(comparison.value_b)}; "
+        f"planned {comparison.planned_a} vs {comparison.planned_b}",
+        highlight=False,
+    )
+    table = Table(title=f"{len(comparison.moves)} item(s) move")
+    for column in ("id", first, second):
+        table.add_column(column, no_wrap=True)
+    for move in comparison.moves:
+        table.add_row(move.capability_id, move.a, move.b)
+    out.print(table)
+    use = Table(title="capacity used (weeks)")
+    for column in ("team", first, second):
+        use.add_column(column, justify="right", no_wrap=True)
+    for team, (a, b) in comparison.capacity.items():
+        use.add_row(team, f"{a:g}", f"{b:g}")
+    out.print(use)

@@ -312,6 +312,35 @@ class LensSettings(_Section):
     )
 
 
+class OptimizeSettings(_Section):
+    """The roadmap optimizer: solver limits and how long items span periods."""
+
+    time_limit_seconds: float = Field(
+        30.0, gt=0.0, le=3600.0, description="Most seconds one roadmap solve may take."
+    )
+    mip_rel_gap: float = Field(
+        1e-4,
+        ge=0.0,
+        le=0.5,
+        description="Relative optimality gap at which the solver stops (1e-4 = within 0.01% "
+        "of the best possible plan).",
+    )
+    max_period_share: float = Field(
+        1.0,
+        gt=0.0,
+        le=1.0,
+        description="Largest share of its team's peak period capacity one item may take in "
+        "a period; bigger items span ceil(effort / (share x peak)) consecutive periods "
+        "with the effort spread evenly.",
+    )
+    whynot_tolerance_weeks: float = Field(
+        0.5,
+        gt=0.0,
+        description="Precision, in weeks, of the smallest capacity or effort change that "
+        "`tower whynot` searches for.",
+    )
+
+
 class Settings(_Section):
     """All settings of a workspace, by section (the tables of ``workspace.toml``)."""
 
@@ -322,6 +351,7 @@ class Settings(_Section):
     value: ValueSettings = Field(default_factory=ValueSettings)
     readiness: ReadinessSettings = Field(default_factory=ReadinessSettings)
     lenses: LensSettings = Field(default_factory=LensSettings)
+    optimize: OptimizeSettings = Field(default_factory=OptimizeSettings)
 
     def to_toml(self) -> str:
         """Render the settings as TOML, every key written, in a stable order."""

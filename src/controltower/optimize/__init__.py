@@ -1,0 +1,292 @@
+"""Roadmap optimizer: the best roadmap the constraints allow, and why each item is in or out.
+
+:func:`plan_roadmap` values the workspace (or takes an evaluation), builds the
+mixed-integer model of :mod:`controltower.optimize.model` and solves it with HiGHS;
+:func:`why_not` answers what forcing a left-out item in would cost and what would have
+to change for it to get in. The account-bundle value mode (the Next Release Problem)
+is in :mod:`controltower.optimize.bundle`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from controltower.errors import InputError
+from controltower.optimize import explain as _explain
+from controltower.optimize.model import RoadmapProblem, RoadmapSolution, solve_roadmap
+from controltower.optimize.problem import build_problem, load_rows
+from controltower.settings import Settings
+from controltower.value import Evaluation, evaluate
+from controltower.workspace import Workspace
+
+__all__ = ["Roadmap", "RoadmapEntry", "TeamLoad", "WhyNot", "plan_roadmap", "why_not"]
+
+log = logging.getLogger(__name__)
+
+Status = Literal["now", "next", "later", "deferred", "refused"]
+
+
+class RoadmapEntry(BaseModel):
+    """One candidate's place in the roadmap (or why it has none)."""
+
+    capability_id: str
+    name: str
+    team: str | None
+    period: str | None = Field(description="First period it occupies (None when not planned).")
+    end_period: str | None = Field(description="Last period it occupies.")
+    effort_weeks: float | None
+    load: dict[str, float] = Field(description="Weeks per period it occupies.")
+    status: Status
+    reason: str
+    value: float = Field(description="Weighted value the optimizer used (undiscounted).")
+    planned_value: float = Field(0.0, description="Discounted value at its planned start.")
+
+
+class TeamLoad(BaseModel):
+    """Capacity use of one team in one period."""
+
+    team: str
+    period: str
+    capacity: float
+    usable: float
+    used: float
+
+
+class Roadmap(BaseModel):
+    """The optimal roadmap, its capacity use and how it was solved."""
+
+    periods: list[str]
+    entries: list[RoadmapEntry]
+    capacity: list[TeamLoad]
+    objective: float
+    meta: dict[str, object]
+
+    def entry(self, capability_id: str) -> RoadmapEntry | None:
+        """An entry by capability id, or None."""
+        return next((e for e in self.entries if e.capability_id == capability_id), None)
+
+
+class ChangeModel(BaseModel):
+    """A change that would bring an item in."""
+
+    kind: str
+    amount: float
+    description: str
+    team: str | None = None
+    period: str | None = None
+
+
+class WhyNot(BaseModel):
+    """What forcing an item in would cost, and the smallest changes that bring it in."""
+
+    capability_id: str
+    status: Status
+    reason: str
+    forced_feasible: bool
+    forced_reason: str
+    value_lost: float
+    displaced: list[str]
+    moved: list[dict[str, str]]
+    changes: list[ChangeModel]
+
+
+def _solve(
+    workspace: Workspace,
+    evaluation: Evaluation | None,
+    settings: Settings | None,
+    risk_averse: bool,
+) -> tuple[Evaluation, RoadmapProblem, dict[str, str], RoadmapSolution, Settings, float]:
+    settings = settings or workspace.settings
+    evaluation = evaluation or evaluate(workspace)
+    started = time.perf_counter()
+    problem, left_out = build_problem(
+        evaluation, load_rows(workspace), settings, risk_averse=risk_averse
+    )
+    log.info("optimize: %d items, %d periods", len(problem.items), len(problem.periods))
+    if not problem.periods:
+        raise InputError("no planning periods: import teams.csv or set planning.periods")
+    solution = solve_roadmap(
+        problem,
+        time_limit=settings.optimize.time_limit_seconds,
+        mip_rel_gap=settings.optimize.mip_rel_gap,
+    )
+    return evaluation, problem, left_out, solution, settings, time.perf_counter() - started
+
+
+def _entries(
+    evaluation: Evaluation,
+    problem: RoadmapProblem,
+    left_out: dict[str, str],
+    solution: RoadmapSolution,
+) -> list[RoadmapEntry]:
+    names = {c.id: c.name for c in evaluation.candidates}
+    entries = []
+    for item in problem.items:
+        placed = solution.placements.get(item.id)
+        status: Status
+        if placed is not None:
+            status = _explain.status_of(placed.start)  # type: ignore[assignment]
+            reason = _explain.planned_reason(problem, item, solution)
+        elif item.forbidden is not None:
+            status, reason = "refused", item.forbidden
+        else:
+            status, reason = "deferred", _explain.deferred_reason(problem, item, solution)
+        entries.append(
+            RoadmapEntry(
+                capability_id=item.id,
+                name=names.get(item.id, item.id),
+                team=item.team,
+                period=problem.periods[placed.start] if placed else None,
+                end_period=problem.periods[placed.end] if placed else None,
+                effort_weeks=item.effort,
+                load={problem.periods[p]: w for p, w in placed.load.items()} if placed else {},
+                status=status,
+                reason=reason,
+                value=item.value,
+                planned_value=placed.value if placed else 0.0,
+            )
+        )
+    for candidate_id, reason in left_out.items():
+        candidate = evaluation.candidate(candidate_id)
+        entries.append(
+            RoadmapEntry(
+                capability_id=candidate_id,
+                name=names.get(candidate_id, candidate_id),
+                team=candidate.model.team if candidate else None,
+                period=None,
+                end_period=None,
+                effort_weeks=None,
+                load={},
+                status="deferred",
+                reason=reason,
+                value=0.0,
+            )
+        )
+    order = {"now": 0, "next": 1, "later": 2, "deferred": 3, "refused": 4}
+    entries.sort(key=lambda e: (order[e.status], e.period or "", -e.planned_value, e.capability_id))
+    return entries
+
+
+def plan_roadmap(
+    workspace: Workspace,
+    *,
+    evaluation: Evaluation | None = None,
+    settings: Settings | None = None,
+    risk_averse: bool = False,
+) -> Roadmap:
+    """Optimize the roadmap of a workspace.
+
+    Args:
+        workspace: An open, synthesized workspace.
+        evaluation: The value stage's result (computed when not given).
+        settings: Settings to plan with (default: the workspace's).
+        risk_averse: Maximise P10 value instead of P50.
+
+    Raises:
+        PlanConflictError: The must=yes items cannot all be planned (exit code 2).
+    """
+    evaluation, problem, left_out, solution, settings, seconds = _solve(
+        workspace, evaluation, settings, risk_averse
+    )
+    capacity = [
+        TeamLoad(
+            team=team,
+            period=period,
+            capacity=problem.capacity[team][p],
+            usable=problem.usable(team)[p],
+            used=solution.used.get(team, [0.0] * len(problem.periods))[p],
+        )
+        for team in sorted(problem.capacity)
+        for p, period in enumerate(problem.periods)
+    ]
+    return Roadmap(
+        periods=list(problem.periods),
+        entries=_entries(evaluation, problem, left_out, solution),
+        capacity=capacity,
+        objective=solution.objective,
+        meta={
+            "solver": "HiGHS (highspy)",
+            "status": solution.status,
+            "optimal": solution.optimal,
+            "gap": solution.gap,
+            "solve_seconds": round(solution.seconds, 4),
+            "optimize_seconds": round(seconds, 4),
+            "risk_averse": risk_averse,
+            "value": "P10" if risk_averse else "P50",
+            "balance": settings.planning.balance,
+            "capacity_reserve": settings.planning.capacity_reserve,
+            "shipped": [c.id for c in evaluation.candidates if c.status == "shipped"],
+        },
+    )
+
+
+def why_not(
+    workspace: Workspace,
+    capability_id: str,
+    *,
+    evaluation: Evaluation | None = None,
+    settings: Settings | None = None,
+    risk_averse: bool = False,
+) -> WhyNot:
+    """Why a candidate is not in the roadmap and what would bring it in.
+
+    Raises:
+        InputError: No plannable candidate has that id.
+    """
+    evaluation, problem, left_out, solution, settings, _ = _solve(
+        workspace, evaluation, settings, risk_averse
+    )
+    if capability_id in left_out:
+        return WhyNot(
+            capability_id=capability_id,
+            status="deferred",
+            reason=left_out[capability_id],
+            forced_feasible=False,
+            forced_reason=left_out[capability_id],
+            value_lost=0.0,
+            displaced=[],
+            moved=[],
+            changes=[],
+        )
+    entry = next(
+        (
+            e
+            for e in _entries(evaluation, problem, {}, solution)
+            if e.capability_id == capability_id
+        ),
+        None,
+    )
+    if entry is None:
+        raise InputError(f"no plannable candidate {capability_id!r}; `tower plan` lists them")
+    result = _explain.why_not(
+        problem,
+        solution,
+        capability_id,
+        time_limit=settings.optimize.time_limit_seconds,
+        mip_rel_gap=settings.optimize.mip_rel_gap,
+        tolerance=settings.optimize.whynot_tolerance_weeks,
+    )
+    return WhyNot(
+        capability_id=capability_id,
+        status=entry.status,
+        reason=entry.reason,
+        forced_feasible=result.forced_feasible,
+        forced_reason=result.forced_reason,
+        value_lost=result.value_lost,
+        displaced=result.displaced,
+        moved=[{"id": i, "from": a, "to": b} for i, a, b in result.moved],
+        changes=[
+            ChangeModel(
+                kind=c.kind,
+                amount=c.amount,
+                description=c.description,
+                team=c.team,
+                period=c.period,
+            )
+            for c in result.changes
+        ],
+    )

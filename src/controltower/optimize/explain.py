@@ -1,0 +1,245 @@
+"""Reasons for every roadmap entry, and "why not X" by exact re-solves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from controltower.optimize.model import (
+    Item,
+    PlanConflictError,
+    RoadmapProblem,
+    RoadmapSolution,
+    solve_roadmap,
+)
+
+_STATUS = ("now", "next")
+
+
+def status_of(start: int) -> str:
+    """The status of a start period: now (first), next (second) or later."""
+    return _STATUS[start] if start < len(_STATUS) else "later"
+
+
+def _money(value: float) -> str:
+    return f"{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:,.0f}k"
+
+
+def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
+    """Why a planned item sits where it does."""
+    placed = solution.placements[item.id]
+    span = f"{problem.periods[placed.start]}" + (
+        f"-{problem.periods[placed.end]}" if placed.end > placed.start else ""
+    )
+    parts = [
+        f"planned {span} on team {item.team}: {item.effort:g} weeks "
+        f"({item.effort / (placed.end - placed.start + 1):g}/period), discounted value "
+        f"{_money(placed.value)} ({_money(item.value / item.effort)} per week)"
+    ]
+    deps = [d for d in item.depends_on if d in solution.placements]
+    if deps:
+        parts.append("after " + ", ".join(deps))
+    if item.must:
+        parts.append("must=yes")
+    return "; ".join(parts)
+
+
+def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
+    """The binding reason an unplanned, allowed item stays out, in words and figures."""
+    by_id = {i.id: i for i in problem.items}
+    d = problem.duration(item)
+    usable = problem.usable(item.team)
+    if d == 0:
+        return f"fits no capacity: team {item.team} has no capacity in teams.csv for these periods"
+    if not problem.starts(item):
+        return (
+            f"fits no capacity: {item.effort:g} weeks at most {max(usable):g} usable "
+            f"weeks/period need {d} period(s) of team {item.team}; the plan has "
+            f"{len(problem.periods)}"
+        )
+    blocked = [x for x in item.depends_on if x in by_id and x not in solution.placements]
+    if blocked:
+        why = [
+            f"{x} ({by_id[x].forbidden})" if by_id[x].forbidden else f"{x} (deferred)"
+            for x in blocked
+        ]
+        return "needs " + ", ".join(why) + ", not in the plan"
+    rivals = [x for x in item.excludes if x in solution.placements]
+    if rivals:
+        return "excludes " + ", ".join(
+            f"{x} (planned, value {_money(solution.placements[x].value)})" for x in rivals
+        )
+    if item.value <= 0:
+        return "no value at stake (weighted value 0): nothing to gain from building it"
+    used = solution.used.get(item.team, [0.0] * len(problem.periods))
+    free = [max(0.0, u - w) for u, w in zip(usable, used, strict=True)]
+    rivals_team = sorted(
+        (i for i in problem.items if i.team == item.team and i.id in solution.placements),
+        key=lambda i: i.value / i.effort,
+    )
+    weakest = (
+        f"; the weakest planned item of the team, {rivals_team[0].id}, brings "
+        f"{_money(rivals_team[0].value / rivals_team[0].effort)}/week"
+        if rivals_team
+        else ""
+    )
+    return (
+        f"loses to better uses: needs {item.effort / d:g} weeks/period of team {item.team} "
+        f"for {d} period(s) (free: "
+        + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
+        + f"); it brings {_money(item.value / item.effort)}/week{weakest}"
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change that would bring an item into the optimal plan.
+
+    Attributes:
+        kind: ``capacity``, ``effort`` or ``value``.
+        amount: Weeks of capacity added, effort in weeks, or the value needed.
+        team: Team whose capacity grows (capacity only).
+        period: Period whose capacity grows (capacity only).
+        description: The change in words.
+    """
+
+    kind: str
+    amount: float
+    description: str
+    team: str | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class WhyNotResult:
+    """What forcing an item in costs, and the smallest changes that bring it in."""
+
+    planned: bool
+    forced_feasible: bool
+    forced_reason: str
+    value_lost: float
+    displaced: list[str]
+    moved: list[tuple[str, str, str]]
+    changes: list[Change]
+
+
+def _is_in(problem: RoadmapProblem, item_id: str, time_limit: float, gap: float) -> bool:
+    try:
+        return item_id in solve_roadmap(problem, time_limit=time_limit, mip_rel_gap=gap).placements
+    except PlanConflictError:
+        return False
+
+
+def _with_item(problem: RoadmapProblem, item: Item) -> RoadmapProblem:
+    return replace(problem, items=[item if i.id == item.id else i for i in problem.items])
+
+
+def _bisect(low: float, high: float, tol: float, inside: object) -> float:
+    """Smallest x in (low, high] with ``inside(x)`` true, to ``tol`` (``inside(high)`` holds)."""
+    assert callable(inside)
+    while high - low > tol:
+        mid = (low + high) / 2
+        if inside(mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def why_not(
+    problem: RoadmapProblem,
+    solution: RoadmapSolution,
+    item_id: str,
+    *,
+    time_limit: float = 30.0,
+    mip_rel_gap: float = 1e-4,
+    tolerance: float = 0.5,
+) -> WhyNotResult:
+    """Force ``item_id`` in, compare, and search the smallest change that brings it in.
+
+    Each change is found by exact re-solves: bisection on the item's effort (the largest that gets
+    in, to ``tolerance`` weeks), on its value (to 1%), and on added capacity of its team in each
+    period it could occupy (to ``tolerance`` weeks).
+    """
+    item = next(i for i in problem.items if i.id == item_id)
+    if item_id in solution.placements:
+        return WhyNotResult(True, True, "already planned", 0.0, [], [], [])
+    forced_problem = _with_item(problem, replace(item, must=True))
+    try:
+        forced = solve_roadmap(forced_problem, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+        feasible, reason = True, "forced in"
+    except PlanConflictError as exc:
+        forced, feasible, reason = None, False, str(exc)
+    displaced: list[str] = []
+    moved: list[tuple[str, str, str]] = []
+    lost = 0.0
+    if forced is not None:
+        lost = solution.objective - forced.objective
+        for other, placed in solution.placements.items():
+            now = forced.placements.get(other)
+            if now is None:
+                displaced.append(other)
+            elif now.start != placed.start:
+                moved.append((other, problem.periods[placed.start], problem.periods[now.start]))
+    changes: list[Change] = []
+    if item.forbidden is not None:
+        return WhyNotResult(False, feasible, reason, lost, displaced, moved, changes)
+
+    def test(p: RoadmapProblem) -> bool:
+        return _is_in(p, item_id, time_limit, mip_rel_gap)
+
+    if item.value > 0 and test(_with_item(problem, replace(item, effort=tolerance))):
+        low, high = tolerance, item.effort  # in at low, out at high
+        while high - low > tolerance:
+            mid = (low + high) / 2
+            if test(_with_item(problem, replace(item, effort=mid))):
+                low = mid
+            else:
+                high = mid
+        changes.append(
+            Change(
+                "effort",
+                round(low, 2),
+                f"cut its effort from {item.effort:g} to {low:.1f} weeks",
+            )
+        )
+    if forced is not None:
+        high = max(item.value, 1.0)
+        while not test(_with_item(problem, replace(item, value=high))) and high < 1e15:
+            high *= 2
+        if high < 1e15:
+            needed = _bisect(
+                item.value,
+                high,
+                max(1.0, 0.01 * high),
+                lambda v: test(_with_item(problem, replace(item, value=v))),
+            )
+            changes.append(
+                Change(
+                    "value",
+                    round(needed, 0),
+                    f"raise its weighted value from {_money(item.value)} to {_money(needed)}",
+                )
+            )
+    keep = 1.0 - problem.reserve
+    for p, period in enumerate(problem.periods):
+
+        def grown(extra: float, p: int = p) -> RoadmapProblem:
+            row = list(problem.capacity.get(item.team, [0.0] * len(problem.periods)))
+            row[p] += extra / keep
+            return replace(problem, capacity={**problem.capacity, item.team: row})
+
+        if item.value <= 0 or not test(grown(item.effort)):
+            continue
+        extra = _bisect(0.0, item.effort, tolerance, lambda e, g=grown: test(g(e)))
+        changes.append(
+            Change(
+                "capacity",
+                round(extra, 2),
+                f"add {extra:.1f} usable weeks to team {item.team} in {period}",
+                team=item.team,
+                period=period,
+            )
+        )
+    capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
+    others = [c for c in changes if c.kind != "capacity"]
+    return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity)

@@ -1,0 +1,378 @@
+"""The roadmap as a mixed-integer model on plain inputs, solved exactly with HiGHS.
+
+Variables: ``x[i, s] = 1`` when item ``i`` starts in period ``s``. An item occupies
+``duration`` consecutive periods of its team: the smallest d, from
+``ceil(effort / (max_period_share x peak))`` up, for which some run of d periods each has
+``effort / d`` usable weeks (``peak`` is the team's largest usable capacity in a period,
+capacity less the reserve). Its load is spread evenly, ``effort / duration`` weeks in each
+period it occupies, and it must finish inside the planning periods. Constraints:
+
+- each item starts at most once (exactly once when ``must``);
+- capacity: per team and period, the loads of the items occupying it stay within
+  ``capacity x (1 - reserve)``;
+- dependencies, time-indexed (the strong form): for every period t, the dependent
+  item can have started by t only if the prerequisite finished before t. So an item is
+  never chosen without its prerequisites and starts no earlier than the period after
+  they finish;
+- exclusions: at most one item of an excluded pair;
+- forbidden items (``must=never``, blocking guardrails, model feasibility ``no``) get no
+  variable at all.
+
+Objective: maximise ``sum value_i x discount^(s + duration_i - 1) x x[i, s]``: value
+counts from the period the item finishes in, discounted per period.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from controltower.errors import InputError
+from controltower.optimize._highs import Milp, MilpResult, solve
+
+_EPS = 1e-9
+
+
+class PlanConflictError(InputError):
+    """The must=yes items cannot all be planned; the message names the conflict."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One candidate as the optimizer sees it.
+
+    Attributes:
+        id: Capability id.
+        team: Team that builds it.
+        effort: Effort in engineer-weeks.
+        value: Value if delivered in the first period (before discounting).
+        depends_on: Ids of items that must finish first (ids not in the problem are
+            taken as already satisfied).
+        excludes: Ids of items it cannot be planned with.
+        must: Forced into the plan (``must=yes``).
+        forbidden: Why it may never be planned (None when it may).
+    """
+
+    id: str
+    team: str
+    effort: float
+    value: float
+    depends_on: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    must: bool = False
+    forbidden: str | None = None
+
+
+@dataclass(frozen=True)
+class RoadmapProblem:
+    """Everything the roadmap model needs.
+
+    Attributes:
+        periods: Planning periods in order (the first is "now").
+        capacity: Weeks per period of each team (one figure per period).
+        items: The candidates.
+        reserve: Share of every team's capacity kept free for fires.
+        discount: Value factor per period of delay (1 = no discounting).
+        max_period_share: Largest share of its team's peak period capacity one item may
+            take in a period (it spans more periods otherwise).
+    """
+
+    periods: Sequence[str]
+    capacity: Mapping[str, Sequence[float]]
+    items: Sequence[Item]
+    reserve: float = 0.0
+    discount: float = 1.0
+    max_period_share: float = 1.0
+
+    def usable(self, team: str) -> list[float]:
+        """Usable weeks of a team per period (after the reserve; zeros when unknown)."""
+        raw = self.capacity.get(team, [0.0] * len(self.periods))
+        return [max(0.0, c) * (1.0 - self.reserve) for c in raw]
+
+    def duration(self, item: Item) -> int:
+        """Periods the item occupies (0 when its team has no usable capacity)."""
+        usable = [u * self.max_period_share for u in self.usable(item.team)]
+        peak = max(usable, default=0.0)
+        if peak <= _EPS:
+            return 0
+        shortest = max(1, math.ceil(item.effort / peak - 1e-9))
+        for d in range(shortest, len(usable) + 1):
+            load = item.effort / d
+            if any(min(usable[s : s + d]) + _EPS >= load for s in range(len(usable) - d + 1)):
+                return d
+        return shortest
+
+    def starts(self, item: Item) -> list[int]:
+        """Start periods where the item fits its team's capacity alone and ends in time."""
+        d = self.duration(item)
+        if d == 0 or item.forbidden is not None:
+            return []
+        usable = [u * self.max_period_share for u in self.usable(item.team)]
+        load = item.effort / d
+        return [
+            s
+            for s in range(len(self.periods) - d + 1)
+            if all(load <= usable[p] + _EPS for p in range(s, s + d))
+        ]
+
+    def start_value(self, item: Item, start: int) -> float:
+        """Discounted value of the item when it starts in period ``start``."""
+        return item.value * self.discount ** (start + self.duration(item) - 1)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an item landed.
+
+    Attributes:
+        start: Index of its first period.
+        end: Index of its last period.
+        load: Weeks in each period it occupies, by period index.
+        value: Its discounted value at that start.
+    """
+
+    start: int
+    end: int
+    load: dict[int, float]
+    value: float
+
+
+@dataclass
+class RoadmapSolution:
+    """The optimal plan.
+
+    Attributes:
+        placements: Planned items by id.
+        objective: Total discounted value.
+        status: Solver status in words.
+        optimal: Whether optimality was proven within the gap.
+        gap: Relative gap at the end.
+        seconds: Solve time.
+        used: Weeks used by team and period index.
+    """
+
+    placements: dict[str, Placement]
+    objective: float
+    status: str
+    optimal: bool
+    gap: float
+    seconds: float
+    used: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class _Built:
+    milp: Milp
+    columns: dict[str, list[tuple[int, int]]]
+    must_rows: list[str]
+
+
+def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
+    milp = Milp()
+    by_id = {item.id: item for item in problem.items}
+    columns: dict[str, list[tuple[int, int]]] = {}
+    for item in problem.items:
+        starts = problem.starts(item)
+        if any(d in by_id and not problem.starts(by_id[d]) for d in item.depends_on):
+            starts = []
+        columns[item.id] = [
+            (s, milp.add_column(0.0 if soft_must else problem.start_value(item, s))) for s in starts
+        ]
+    must_rows: list[str] = []
+    for item in problem.items:
+        cols = [c for _, c in columns[item.id]]
+        if item.must and soft_must:
+            y = milp.add_column(1.0)
+            milp.add_row([*cols, y], [1.0] * len(cols) + [-1.0], 0.0, 1.0)
+            must_rows.append(item.id)
+        elif item.must:
+            milp.add_row(cols, [1.0] * len(cols), 1.0, 1.0)
+        elif len(cols) > 1:
+            milp.add_row(cols, [1.0] * len(cols), -math.inf, 1.0)
+    periods = len(problem.periods)
+    for item in problem.items:
+        mine = columns[item.id]
+        for dep in item.depends_on:
+            if dep not in by_id or not mine:
+                continue
+            theirs = columns[dep]
+            d_dep = problem.duration(by_id[dep])
+            for t in range(periods):
+                started = [c for s, c in mine if s <= t]
+                if not started:
+                    continue
+                finished = [c for s, c in theirs if s + d_dep - 1 < t]
+                milp.add_row(
+                    started + finished,
+                    [1.0] * len(started) + [-1.0] * len(finished),
+                    -math.inf,
+                    0.0,
+                )
+    seen: set[tuple[str, str]] = set()
+    for item in problem.items:
+        for other in item.excludes:
+            pair = (min(item.id, other), max(item.id, other))
+            if other not in by_id or pair in seen:
+                continue
+            seen.add(pair)
+            cols = [c for _, c in columns[item.id]] + [c for _, c in columns[other]]
+            if cols:
+                milp.add_row(cols, [1.0] * len(cols), -math.inf, 1.0)
+    for team in sorted({item.team for item in problem.items}):
+        usable = problem.usable(team)
+        for p in range(periods):
+            indices: list[int] = []
+            loads: list[float] = []
+            for item in problem.items:
+                if item.team != team:
+                    continue
+                d = problem.duration(item)
+                for s, c in columns[item.id]:
+                    if s <= p < s + d:
+                        indices.append(c)
+                        loads.append(item.effort / d)
+            if indices and sum(loads) > usable[p] + _EPS:
+                milp.add_row(indices, loads, -math.inf, usable[p])
+    return _Built(milp=milp, columns=columns, must_rows=must_rows)
+
+
+def _check_musts(problem: RoadmapProblem) -> None:
+    by_id = {item.id: item for item in problem.items}
+    for item in problem.items:
+        if not item.must:
+            continue
+        if item.forbidden is not None:
+            raise PlanConflictError(
+                f"{item.id} is must=yes but may not be planned: {item.forbidden}"
+            )
+        if not problem.starts(item):
+            d = problem.duration(item)
+            why = (
+                f"team {item.team} has no capacity"
+                if d == 0
+                else f"its {item.effort:g} weeks need {d} period(s) of team {item.team} within "
+                f"{len(problem.periods)} period(s) and its capacity"
+            )
+            raise PlanConflictError(f"{item.id} is must=yes but cannot be planned: {why}")
+        for dep in item.depends_on:
+            if dep in by_id and not problem.starts(by_id[dep]):
+                reason = by_id[dep].forbidden or "it cannot be scheduled"
+                raise PlanConflictError(
+                    f"{item.id} is must=yes but needs {dep}, which cannot be planned: {reason}"
+                )
+        for other in item.excludes:
+            if other in by_id and by_id[other].must:
+                raise PlanConflictError(
+                    f"{item.id} and {other} are both must=yes but exclude each other"
+                )
+
+
+def _diagnose_infeasible(problem: RoadmapProblem, time_limit: float) -> str:
+    built = _build(problem, soft_must=True)
+    result = solve(built.milp, time_limit=time_limit, mip_rel_gap=0.0)
+    musts = [item for item in problem.items if item.must]
+    if not result.feasible:
+        return "the must=yes items " + ", ".join(i.id for i in musts) + " cannot all be planned"
+    placed = {
+        item_id
+        for item_id, cols in built.columns.items()
+        if any(result.values[c] > 0.5 for _, c in cols)
+    }
+    left = [item.id for item in musts if item.id not in placed]
+    teams = sorted({item.team for item in musts})
+    weeks = {t: sum(i.effort for i in musts if i.team == t) for t in teams}
+    usable = {t: sum(problem.usable(t)) for t in teams}
+    load = "; ".join(
+        f"team {t}: must items {weeks[t]:g} weeks, usable {usable[t]:g}" for t in teams
+    )
+    return (
+        f"the must=yes items cannot all be planned: at most {len(musts) - len(left)} of "
+        f"{len(musts)} fit together ({', '.join(left)} left out) under capacity, dependencies "
+        f"and order ({load})"
+    )
+
+
+def solve_roadmap(
+    problem: RoadmapProblem, *, time_limit: float = 30.0, mip_rel_gap: float = 1e-4
+) -> RoadmapSolution:
+    """Solve the roadmap model.
+
+    Raises:
+        PlanConflictError: The must=yes items conflict with each other or the rules.
+    """
+    _check_musts(problem)
+    built = _build(problem)
+    result = solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+    if not result.feasible:
+        if result.status == "Infeasible":
+            raise PlanConflictError(_diagnose_infeasible(problem, time_limit))
+        raise InputError(f"the roadmap solver stopped without a plan: {result.status}")
+    return read_solution(problem, built.columns, result)
+
+
+def read_solution(
+    problem: RoadmapProblem, columns: dict[str, list[tuple[int, int]]], result: MilpResult
+) -> RoadmapSolution:
+    """Turn column values into placements and team loads."""
+    placements: dict[str, Placement] = {}
+    used = {team: [0.0] * len(problem.periods) for team in problem.capacity}
+    for item in problem.items:
+        for s, c in columns[item.id]:
+            if result.values[c] > 0.5:
+                d = problem.duration(item)
+                load = {p: item.effort / d for p in range(s, s + d)}
+                placements[item.id] = Placement(
+                    start=s, end=s + d - 1, load=load, value=problem.start_value(item, s)
+                )
+                row = used.setdefault(item.team, [0.0] * len(problem.periods))
+                for p, weeks in load.items():
+                    row[p] += weeks
+    return RoadmapSolution(
+        placements=placements,
+        objective=sum(p.value for p in placements.values()),
+        status=result.status,
+        optimal=result.optimal,
+        gap=result.gap,
+        seconds=result.seconds,
+        used=used,
+    )
+
+
+def greedy_roadmap(problem: RoadmapProblem) -> dict[str, int]:
+    """Baseline for comparison only: items by value per effort week, earliest start that fits.
+
+    Returns:
+        Start period index by planned item id.
+    """
+    by_id = {item.id: item for item in problem.items}
+    used = {team: [0.0] * len(problem.periods) for team in problem.capacity}
+    planned: dict[str, int] = {}
+    order = sorted(problem.items, key=lambda i: (-i.value / i.effort if i.effort else 0.0, i.id))
+    for item in order:
+        if any(other in planned for other in item.excludes):
+            continue
+        if any(d in by_id and d not in planned for d in item.depends_on):
+            continue
+        d = problem.duration(item)
+        earliest = max(
+            (planned[x] + problem.duration(by_id[x]) for x in item.depends_on if x in planned),
+            default=0,
+        )
+        usable = problem.usable(item.team)
+        row = used.setdefault(item.team, [0.0] * len(problem.periods))
+        for s in problem.starts(item):
+            if s < earliest:
+                continue
+            if all(row[p] + item.effort / d <= usable[p] + _EPS for p in range(s, s + d)):
+                for p in range(s, s + d):
+                    row[p] += item.effort / d
+                planned[item.id] = s
+                break
+    return planned
+
+
+def plan_value(problem: RoadmapProblem, starts: dict[str, int]) -> float:
+    """Discounted value of a plan given as start periods."""
+    by_id = {item.id: item for item in problem.items}
+    return sum(problem.start_value(by_id[i], s) for i, s in starts.items())

@@ -1,0 +1,148 @@
+"""From a workspace and its evaluation to a :class:`RoadmapProblem` (pure data in, data out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from controltower.domain import Capability, ModelConstraint, TeamCapacity
+from controltower.ingest.contract import SPECS
+from controltower.optimize.model import Item, RoadmapProblem
+from controltower.settings import Settings
+from controltower.store.rows import R, read_rows
+from controltower.value import CandidateResult, Evaluation
+from controltower.value.model import discount_per_period
+from controltower.workspace import Workspace
+
+_SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
+
+
+@dataclass(frozen=True)
+class PlanningRows:
+    """The rows the optimizer reads besides the evaluation."""
+
+    capabilities: dict[str, Capability]
+    constraints: list[ModelConstraint]
+    teams: list[TeamCapacity]
+
+
+def _read(connection: Connection, entity: str, model: type[R]) -> list[R]:
+    return read_rows(connection=connection, spec=_SPEC_BY_ENTITY[entity], model=model)
+
+
+def load_rows(workspace: Workspace) -> PlanningRows:
+    """Read capabilities, model constraints and team capacity."""
+    with workspace.engine.connect() as connection:
+        capabilities = _read(connection, "capabilities", Capability)
+        constraints = _read(connection, "model_constraints", ModelConstraint)
+        teams = _read(connection, "teams", TeamCapacity)
+    return PlanningRows(
+        capabilities={c.capability_id: c for c in capabilities},
+        constraints=constraints,
+        teams=teams,
+    )
+
+
+def planning_periods(settings: Settings, teams: list[TeamCapacity]) -> list[str]:
+    """``planning.periods``, else the periods of teams.csv in sorted order."""
+    return list(settings.planning.periods) or sorted({t.period for t in teams})
+
+
+def weighted_value(candidate: CandidateResult, settings: Settings, *, risk_averse: bool) -> float:
+    """The value the optimizer maximises for one candidate.
+
+    P50 (P10 when risk-averse) of the simulated value, re-weighted by the fires-vs-leverage
+    balance b: the revenue-at-risk share f of the point value is weighted 2(1 - b), the
+    FDE-savings share 2b, and the reach uplift is raised to the power 2b: at b = 0.5 the
+    value is unchanged, at 0 only today's revenue at risk counts (no reach uplift), at 1
+    only tomorrow's savings (reach counted twice).
+    """
+    dist = candidate.value
+    if dist is None:
+        return 0.0
+    base = dist.p10 if risk_averse else dist.p50
+    terms = {t.name: t.value for t in candidate.model.terms}
+    revenue = max(0.0, terms.get("revenue value", 0.0))
+    savings = max(0.0, terms.get("FDE savings", 0.0))
+    fires = revenue / (revenue + savings) if revenue + savings > 0 else 0.5
+    b = settings.planning.balance
+    weight = 2.0 * (1.0 - b) * fires + 2.0 * b * (1.0 - fires)
+    reach = 1.0 + settings.value.reach_uplift * candidate.model.reach
+    return float(max(0.0, base * weight * reach ** (2.0 * b - 1.0)))
+
+
+def forbidden_reason(
+    candidate: CandidateResult, capability: Capability | None, constraints: list[ModelConstraint]
+) -> str | None:
+    """Why a candidate may never be planned, or None."""
+    reasons = []
+    if capability is not None and capability.must == "never":
+        reasons.append("must=never in capabilities.csv")
+    blocking = [
+        s.reason
+        for s in candidate.stances
+        if s.role == "ai-architect" and s.source == "computed" and s.stance == -2
+    ]
+    reasons.extend(blocking)
+    infeasible = [c.requirement for c in constraints if c.feasibility == "no"]
+    if infeasible:
+        reasons.append("model feasibility 'no': " + "; ".join(infeasible))
+    return ", ".join(reasons) if reasons else None
+
+
+def build_problem(
+    evaluation: Evaluation, rows: PlanningRows, settings: Settings, *, risk_averse: bool = False
+) -> tuple[RoadmapProblem, dict[str, str]]:
+    """The roadmap problem of an evaluation, and the candidates left out of it, with why.
+
+    Shipped candidates are left out (already built; a dependency on one is satisfied);
+    engine proposals have no team or effort yet and are left out with that reason.
+    """
+    periods = planning_periods(settings, rows.teams)
+    index = {p: k for k, p in enumerate(periods)}
+    capacity: dict[str, list[float]] = {}
+    for row in rows.teams:
+        if row.period in index:
+            capacity.setdefault(row.team, [0.0] * len(periods))[index[row.period]] += (
+                row.capacity_weeks
+            )
+    by_capability: dict[str, list[ModelConstraint]] = {}
+    for constraint in rows.constraints:
+        by_capability.setdefault(constraint.capability_id, []).append(constraint)
+    live = {c.id for c in evaluation.candidates if c.status != "shipped"}
+    items: list[Item] = []
+    left_out: dict[str, str] = {}
+    for candidate in evaluation.candidates:
+        capability = rows.capabilities.get(candidate.id)
+        if candidate.status == "shipped":
+            continue
+        if capability is None:
+            left_out[candidate.id] = (
+                "proposed by the engine: no team or effort yet; add it to capabilities.csv "
+                "to plan it"
+            )
+            continue
+        items.append(
+            Item(
+                id=candidate.id,
+                team=capability.team,
+                effort=capability.effort_weeks,
+                value=weighted_value(candidate, settings, risk_averse=risk_averse),
+                depends_on=tuple(d for d in capability.depends_on if d in live),
+                excludes=tuple(x for x in capability.excludes if x in live),
+                must=capability.must == "yes",
+                forbidden=forbidden_reason(
+                    candidate, capability, by_capability.get(candidate.id, [])
+                ),
+            )
+        )
+    problem = RoadmapProblem(
+        periods=periods,
+        capacity=capacity,
+        items=items,
+        reserve=settings.planning.capacity_reserve,
+        discount=discount_per_period(settings),
+        max_period_share=settings.optimize.max_period_share,
+    )
+    return problem, left_out

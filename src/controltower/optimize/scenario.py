@@ -1,0 +1,168 @@
+"""Scenarios: named settings overrides stored as ``scenarios/NAME.toml`` in the workspace."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel
+
+from controltower.errors import InputError
+from controltower.settings import Settings, parse_settings
+from controltower.workspace import Workspace, write_atomically
+
+BASE = "base"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+def scenario_path(workspace: Workspace, name: str) -> Path:
+    """Where a scenario is stored.
+
+    Raises:
+        InputError: The name is not a plain word.
+    """
+    if not _NAME.match(name) or name == BASE:
+        raise InputError(
+            f"scenario name must be letters, digits, '-' or '_' (and not {BASE!r}); got {name!r}"
+        )
+    return workspace.path / "scenarios" / f"{name}.toml"
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for section, values in overrides.items():
+        if not isinstance(values, dict):
+            raise InputError(f"scenario setting {section!r} must be section.key")
+        merged.setdefault(section, {}).update(values)
+    return merged
+
+
+def _validate(workspace: Workspace, overrides: dict[str, Any], source: str) -> Settings:
+    merged = _merge(workspace.settings.model_dump(mode="json"), overrides)
+    return parse_settings(tomli_w.dumps(merged), source=source)
+
+
+def new_scenario(workspace: Workspace, name: str, assignments: list[str]) -> Path:
+    """Store a scenario from ``section.key=value`` assignments (values in TOML syntax).
+
+    Raises:
+        InputError: A malformed assignment, an unknown key or a value out of range
+            (nothing is written).
+    """
+    path = scenario_path(workspace, name)
+    overrides: dict[str, dict[str, Any]] = {}
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        section, dot, field = key.strip().partition(".")
+        if not sep or not dot or not section or not field:
+            raise InputError(f"--set takes section.key=value; got {assignment!r}")
+        overrides.setdefault(section, {})[field] = _parse_value(raw.strip())
+    _validate(workspace, overrides, f"scenario {name}")
+    path.parent.mkdir(exist_ok=True)
+    write_atomically(path, tomli_w.dumps(overrides))
+    return path
+
+
+def load_scenario(workspace: Workspace, name: str) -> Settings:
+    """The workspace settings with a scenario's overrides (``base``: no overrides).
+
+    Raises:
+        InputError: No such scenario, or it no longer validates.
+    """
+    if name == BASE:
+        return workspace.settings
+    path = scenario_path(workspace, name)
+    if not path.exists():
+        raise InputError(f"no scenario {name!r}; create it with `tower scenario new {name}`")
+    overrides = tomllib.loads(path.read_text(encoding="utf-8"))
+    return _validate(workspace, overrides, path.name)
+
+
+class Move(BaseModel):
+    """An item whose place differs between two scenarios."""
+
+    capability_id: str
+    a: str
+    b: str
+
+
+class Comparison(BaseModel):
+    """Two scenarios' roadmaps side by side."""
+
+    a: str
+    b: str
+    value_a: float
+    value_b: float
+    planned_a: int
+    planned_b: int
+    moves: list[Move]
+    capacity: dict[str, tuple[float, float]]
+    meta_a: dict[str, object]
+    meta_b: dict[str, object]
+
+
+def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
+    """Plan both scenarios and compare: items that move, value and capacity use per team."""
+    from controltower.optimize import Roadmap, plan_roadmap
+    from controltower.value import evaluate
+
+    evaluation = evaluate(workspace)
+
+    def run(name: str) -> Roadmap:
+        settings = load_scenario(workspace, name)
+        same_value = settings.value == workspace.settings.value and (
+            settings.planning.horizon_periods == workspace.settings.planning.horizon_periods
+        )
+        if same_value:
+            return plan_roadmap(workspace, evaluation=evaluation, settings=settings)
+        original = workspace.settings
+        workspace.settings = settings
+        try:
+            return plan_roadmap(workspace, evaluation=evaluate(workspace), settings=settings)
+        finally:
+            workspace.settings = original
+
+    first, second = run(a), run(b)
+
+    def place(entry_status: str, period: str | None) -> str:
+        return period if period and entry_status in ("now", "next", "later") else entry_status
+
+    places_b = {e.capability_id: place(e.status, e.period) for e in second.entries}
+    moves = [
+        Move(
+            capability_id=e.capability_id, a=place(e.status, e.period), b=places_b[e.capability_id]
+        )
+        for e in first.entries
+        if e.capability_id in places_b and place(e.status, e.period) != places_b[e.capability_id]
+    ]
+    teams = sorted({c.team for c in first.capacity} | {c.team for c in second.capacity})
+    capacity = {
+        t: (
+            sum(c.used for c in first.capacity if c.team == t),
+            sum(c.used for c in second.capacity if c.team == t),
+        )
+        for t in teams
+    }
+    planned = ("now", "next", "later")
+    return Comparison(
+        a=a,
+        b=b,
+        value_a=first.objective,
+        value_b=second.objective,
+        planned_a=sum(e.status in planned for e in first.entries),
+        planned_b=sum(e.status in planned for e in second.entries),
+        moves=moves,
+        capacity=capacity,
+        meta_a=first.meta,
+        meta_b=second.meta,
+    )
