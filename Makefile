@@ -21,6 +21,8 @@ demo: install
 	$(BIN)/tower -w $(DEMO)/workspace import $(DEMO)/bundle
 	$(BIN)/tower -w $(DEMO)/workspace status
 	$(BIN)/tower -w $(DEMO)/workspace synthesize --top 12
+	$(BIN)/tower -w $(DEMO)/workspace value
+	$(BIN)/tower -w $(DEMO)/workspace plan
 	@echo "Demo workspace: $(DEMO)/workspace  (try: $(BIN)/tower -w $(DEMO)/workspace patterns)"
 
 lint: install
@@ -35,6 +37,9 @@ bench: install
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/cluster_quality.py --corpus all
 	$(BIN)/python bench/synthesize_speed.py --signals 100000
+	$(BIN)/python bench/value_mc.py
+	$(BIN)/python bench/nrp.py --all
+	$(BIN)/python bench/roadmap_scale.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache
