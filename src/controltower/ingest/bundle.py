@@ -125,12 +125,17 @@ class _Known:
     ids: dict[str, set[str]] = field(default_factory=dict)
     deployment_account: dict[str, str] = field(default_factory=dict)
     capability_deps: dict[str, list[str]] = field(default_factory=dict)
+    empty: set[str] = field(default_factory=set)
+    """Tables with no rows before the import (their rows can be inserted without look-ups)."""
 
     @classmethod
     def from_store(cls, connection: Connection | None) -> _Known:
         known = cls(ids={spec.entity: set() for spec in SPECS})
         if connection is None:
             return known
+        known.empty = {
+            spec.entity for spec in SPECS if not store.count_rows(connection=connection, spec=spec)
+        }
         for spec in SPECS:
             if _is_reference_target(spec.entity):
                 known.ids[spec.entity] = store.column_values(
@@ -204,20 +209,25 @@ class _BundleReader:
             report=self.problems,
             max_cell_chars=self.limits.max_cell_chars,
         )
-        seen: set[tuple[Any, ...]] = set()
+        seen: set[Any] = set()
         deferred: list[tuple[int, Row]] = []
         batch: list[store.Values] = []
         new_ids: set[str] = set()
         header_checked = False
-        table_was_empty = self.writer is not None and not self.writer.count(spec)
+        table_was_empty = spec.entity in self.known.empty
         self_referring = _refers_to_itself(spec)
         contract = _contract_columns(spec)
         present: list[str] = []
         extras: list[str] = []
         key_of = attrgetter(*spec.key)
         single_key = len(spec.key) == 1
-        outward = tuple(r for r in spec.references if r.target != spec.entity)
+        outward = tuple(
+            (r, attrgetter(r.column), self.known.ids.setdefault(r.target, set()))
+            for r in spec.references
+            if r.target != spec.entity
+        )
         owned = "deployment_id" in spec.columns and spec.entity != "deployments"
+        is_target = _is_reference_target(spec.entity)
         for record in csv_file.records():
             if not header_checked:
                 header_checked = True
@@ -233,18 +243,22 @@ class _BundleReader:
                 # Still known, so rows referring to it are not reported as well.
                 new_ids.add(record.cells.get(spec.key[0], "").strip())
                 continue
-            key = (key_of(row),) if single_key else key_of(row)
+            key = key_of(row)
             if key in seen:
-                shown = ", ".join(f"{c}={v!r}" for c, v in zip(spec.key, key, strict=True))
+                parts = (key,) if single_key else key
+                shown = ", ".join(f"{c}={v!r}" for c, v in zip(spec.key, parts, strict=True))
                 self._problem(spec, record.line, spec.key[0], f"duplicate id ({shown})")
                 continue
             seen.add(key)
-            new_ids.add(str(key[0]))
+            if is_target:
+                new_ids.add(str(key if single_key else key[0]))
             if isinstance(row, Deployment):
                 self.known.deployment_account[row.deployment_id] = row.account_id
-            for reference in outward:
-                self._check_reference(spec, record.line, row, reference)
-            if owned:
+            for reference, value_of, targets in outward:
+                value = value_of(row)
+                if value is not None and not (isinstance(value, str) and value in targets):
+                    self._check_reference(spec, record.line, row, reference)
+            if owned and getattr(row, "deployment_id", None) is not None:
                 self._check_deployment_owner(spec, record.line, row)
             if self_referring:
                 deferred.append((record.line, row))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from controltower.errors import Problem
 
@@ -20,8 +20,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 Report = Callable[[Problem], None]
 
 
-@dataclass(frozen=True)
-class CsvRecord:
+class CsvRecord(NamedTuple):
     """One data record: the line it starts on and its cells, by column name."""
 
     line: int

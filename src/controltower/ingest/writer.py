@@ -45,10 +45,6 @@ class Writer(ABC):
         """Start writing one batch."""
 
     @abstractmethod
-    def count(self, spec: FileSpec) -> int:
-        """Rows of a table as this writer's transaction sees them (after a drain)."""
-
-    @abstractmethod
     def finish(self, *, commit: bool) -> None:
         """Wait for every batch, then commit or roll back (where the writer owns it), stop."""
 
@@ -97,11 +93,6 @@ class ThreadWriter(Writer):
     def _start(self, entity: str, records: list[store.Values], all_new: bool) -> Future[Counts]:
         return self._pool.submit(_upsert, self.connection, entity, records, all_new)
 
-    def count(self, spec: FileSpec) -> int:
-        """Rows of the table in the caller's transaction."""
-        self.drain()
-        return store.count_rows(connection=self.connection, spec=spec)
-
     def finish(self, *, commit: bool) -> None:
         """Wait and stop; the caller's transaction decides commit or rollback."""
         try:
@@ -125,10 +116,6 @@ def _child_upsert(entity: str, records: list[store.Values], all_new: bool) -> Co
     return _upsert(_child["connection"], entity, records, all_new)
 
 
-def _child_count(entity: str) -> int:
-    return store.count_rows(connection=_child["connection"], spec=SPEC_BY_ENTITY[entity])
-
-
 def _child_finish(commit: bool) -> None:
     transaction: RootTransaction = _child["transaction"]
     try:
@@ -148,6 +135,8 @@ class ProcessWriter(Writer):
         url: The store's database URL.
     """
 
+    depth = 8  # batches queue up while the process starts
+
     def __init__(self, url: str) -> None:
         super().__init__()
         self._pool = ProcessPoolExecutor(
@@ -159,11 +148,6 @@ class ProcessWriter(Writer):
 
     def _start(self, entity: str, records: list[store.Values], all_new: bool) -> Future[Counts]:
         return self._pool.submit(_child_upsert, entity, records, all_new)
-
-    def count(self, spec: FileSpec) -> int:
-        """Rows of the table in the writer process's transaction."""
-        self.drain()
-        return self._pool.submit(_child_count, spec.entity).result()
 
     def finish(self, *, commit: bool) -> None:
         """Wait for every batch, then commit (or roll back) in the writer process.

@@ -206,29 +206,37 @@ def bulk_insert_values(
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect)
     names = list(compiled.positiontup or [column.name for column in table.columns])
-    reorder = itemgetter(*(list(columns).index(name) for name in names))
+    positions = [list(columns).index(name) for name in names]
+    in_order = positions == list(range(len(names)))
+    reorder = itemgetter(*positions)
     processed = [
         (position, processor)
         for position, name in enumerate(names)
         if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    empty: dict[int, Any] = {}  # processed form of an empty list or dict, per position
+    # Bound forms already computed, per position: dates and numbers repeat a lot in bulk
+    # data, and empty lists and dicts (unhashable) are cached by their type.
+    memo: dict[int, dict[Any, Any]] = {position: {} for position, _ in processed}
     parameters: list[Any] = []
     for row in rows:
-        values = list(reorder(row))
+        values = list(row) if in_order else list(reorder(row))
         for position, processor in processed:
             value = values[position]
             if value is None:
                 continue
-            if not value and isinstance(value, (list, dict)):
-                if position not in empty:
-                    empty[position] = processor(value)
-                values[position] = empty[position]
-            else:
+            seen = memo[position]
+            token = (
+                value
+                if not isinstance(value, (list, dict))
+                else (type(value) if not value else None)
+            )
+            if token is None:
                 values[position] = processor(value)
-        parameters.append(
-            tuple(values) if compiled.positiontup else dict(zip(names, values, strict=True))
-        )
+            elif token in seen:
+                values[position] = seen[token]
+            else:
+                values[position] = seen[token] = processor(value)
+        parameters.append(values if compiled.positiontup else dict(zip(names, values, strict=True)))
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(str(compiled), parameters)
