@@ -247,3 +247,23 @@ def test_plan_needs_periods(tmp_path: Path) -> None:
     workspace = init_workspace(tmp_path / "ws")
     with pytest.raises(Exception, match="synthesize"):
         plan_roadmap(workspace)
+
+
+def test_plan_synthesizes_stale_evidence_first(tmp_path: Path) -> None:
+    from controltower.synthesize.pipeline import ensure_synthesized, is_stale
+    from controltower.synthesize.view import list_patterns
+
+    workspace = init_workspace(tmp_path / "ws")
+    import_bundle(write_bundle(tmp_path / "bundle", planted_bundle()), workspace=workspace)
+    assert is_stale(workspace)
+    report = ensure_synthesized(workspace, embedder=HashingEmbedder())
+    assert report is not None and report.mode == "full"
+    assert not is_stale(workspace)
+    assert ensure_synthesized(workspace, embedder=HashingEmbedder()) is None
+    files = planted_bundle()
+    files["signals"] = [dict(files["signals"][0], signal_id="late-1", text="one more note")]
+    import_bundle(write_bundle(tmp_path / "more", files), workspace=workspace)
+    assert is_stale(workspace)
+    again = ensure_synthesized(workspace, embedder=HashingEmbedder())
+    assert again is not None and again.mode == "incremental" and again.new_items == 1
+    assert list_patterns(workspace)

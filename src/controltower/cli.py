@@ -677,11 +677,20 @@ def plan(
 
     from controltower.optimize import plan_roadmap
     from controltower.optimize.scenario import load_scenario
+    from controltower.synthesize.pipeline import ensure_synthesized
     from controltower.value import evaluate
 
     started = time.perf_counter()
     with _open() as workspace:
         settings = load_scenario(workspace, scenario) if scenario else workspace.settings
+        with _stage_progress() as progress:
+            synthesized = ensure_synthesized(workspace, progress=progress)
+        if synthesized is not None:
+            err.print(
+                f"patterns were stale: synthesis run {synthesized.run_id} ({synthesized.mode}, "
+                f"{synthesized.new_items:,} new items)"
+            )
+        synthesized_at = time.perf_counter()
         evaluation = evaluate(workspace)
         valued = time.perf_counter()
         roadmap = plan_roadmap(
@@ -694,7 +703,8 @@ def plan(
             "scenario": scenario,
             "settings": settings.model_dump(mode="json"),
             "timings": {
-                "value_seconds": round(valued - started, 3),
+                "synthesize_seconds": round(synthesized_at - started, 3),
+                "value_seconds": round(valued - synthesized_at, 3),
                 "optimize_seconds": round(time.perf_counter() - valued, 3),
             },
             "periods": roadmap.periods,

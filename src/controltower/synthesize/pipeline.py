@@ -546,3 +546,29 @@ def synthesize(
             },
         )
     return report
+
+
+def is_stale(workspace: Workspace) -> bool:
+    """Whether some signal or custom-work text has not been synthesized (or never was)."""
+    with workspace.engine.connect() as connection:
+        members = store.load_members(connection=connection)
+        if store.last_run(connection=connection) is None:
+            return True
+        for item in load_items(connection):
+            known = members.get(item.key)
+            if known is None or known.text_hash != item.text_hash:
+                return True
+    return False
+
+
+def ensure_synthesized(
+    workspace: Workspace, *, embedder: Embedder | None = None, progress: Progress | None = None
+) -> SynthesisReport | None:
+    """Run an (incremental) synthesis when the evidence changed since the last one.
+
+    Returns:
+        The run's report, or None when the patterns were current.
+    """
+    if not is_stale(workspace):
+        return None
+    return synthesize(workspace, embedder=embedder, progress=progress)
