@@ -609,7 +609,7 @@ print(summary.files["signals.csv"], elapsed, peak)
 def test_a_million_signals_stream_in_flat_memory(tmp_path: Path) -> None:
     # tracemalloc slows this generator about fourfold (40 to 50 s for a million signals on a
     # busy two-core box), so it measures the peak of a 200k run against a 2k run, and the
-    # million-signal run is timed untraced in a fresh process whose peak RSS is read back.
+    # million-signal run goes untraced in a fresh process whose peak RSS is read back.
     small = _traced_peak(tmp_path / "small", 2_000)
     large = _traced_peak(tmp_path / "large", 200_000)
     assert large < 100 * 2**20 and large < small + 2_000_000, (small, large)
@@ -617,9 +617,8 @@ def test_a_million_signals_stream_in_flat_memory(tmp_path: Path) -> None:
         [sys.executable, "-c", _MILLION, str(tmp_path / "big")],
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
-    rows, elapsed, peak_rss = done.stdout.split()
+    rows, _seconds, peak_rss = done.stdout.split()  # speed is for benchmarks, not tests
     assert int(rows) == 1_000_000
-    assert float(elapsed) < 60, f"{float(elapsed):.0f} s"
     assert int(peak_rss) < 250 * 2**20, f"peak RSS {int(peak_rss) / 2**20:.0f} MiB"
     with (tmp_path / "big" / "signals.csv").open(encoding="utf-8") as handle:
         last = deque(handle, maxlen=1)[0]
