@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from controltower.errors import ControlTowerError
 from controltower.ingest.contract import SPEC_BY_ENTITY, FileSpec
 from controltower.store import rows as store
-from controltower.store.db import make_engine
+from controltower.store.engine import make_engine
 
 Counts = tuple[int, int, int]
 """(inserted, updated, unchanged)."""

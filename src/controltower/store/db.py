@@ -6,7 +6,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
+
+from controltower.store.engine import make_engine as make_engine  # re-exported
 
 _SCRIPT_LOCATION = "controltower.store:migrations"
 
@@ -23,25 +25,6 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
-
-
-def make_engine(url: str) -> Engine:
-    """Create an engine for a store URL (``sqlite:///path`` or a PostgreSQL URL)."""
-    is_sqlite = url.startswith("sqlite")
-    # An import writes on a helper thread, one thread at a time: let SQLite allow that.
-    engine = create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
-    if is_sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for bulk imports
-    cursor.close()
 
 
 def current_revision(engine: Engine) -> str | None:
