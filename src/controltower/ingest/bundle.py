@@ -271,7 +271,7 @@ class _BundleReader:
             self._check_header(spec, csv_file.header)
         self.known.ids.setdefault(spec.entity, set()).update(new_ids)
         for line, row in deferred:
-            self._check_references(spec, line, row, to_self=True)
+            self._check_self_references(spec, line, row)
         if spec.entity == "capabilities":
             self._check_cycles(spec, deferred)
         if self.writing:
@@ -318,16 +318,17 @@ class _BundleReader:
                 self._problem(spec, line, column, message)
             return None
 
-    def _check_references(self, spec: FileSpec, line: int, row: Row, *, to_self: bool) -> None:
-        """Check the references of a row: to other files, or (``to_self``) within its file."""
+    def _check_self_references(self, spec: FileSpec, line: int, row: Row) -> None:
+        """Check a row's references to other rows of its own file (once it is all read)."""
         for reference in spec.references:
-            if (reference.target == spec.entity) == to_self:
+            if reference.target == spec.entity:
                 self._check_reference(spec, line, row, reference)
 
     def _check_deployment_owner(self, spec: FileSpec, line: int, row: Row) -> None:
+        """A row's deployment, when it names one, must belong to the row's account."""
         deployment_id = getattr(row, "deployment_id", None)
         account_id = getattr(row, "account_id", None)
-        if isinstance(row, Deployment) or deployment_id is None:
+        if deployment_id is None:
             return
         owner = self.known.deployment_account.get(deployment_id)
         if owner is not None and owner != account_id:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.cluster import KMeans
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
 
 from controltower.errors import InputError
 from controltower.settings import SynthesisSettings
@@ -57,12 +57,16 @@ def _members(evidence: Evidence, pattern_id: str) -> list[ItemKey]:
 
 
 def _move(connection: Connection, keys: list[ItemKey], pattern_id: str) -> None:
-    for kind, item_id in keys:
-        connection.execute(
-            update(pattern_members)
-            .where(pattern_members.c.item_kind == kind, pattern_members.c.item_id == item_id)
-            .values(pattern_id=pattern_id)
+    statement = (
+        update(pattern_members)
+        .where(
+            pattern_members.c.item_kind == bindparam("kind"),
+            pattern_members.c.item_id == bindparam("item"),
         )
+        .values(pattern_id=pattern_id)
+    )
+    if keys:
+        connection.execute(statement, [{"kind": kind, "item": item} for kind, item in keys])
 
 
 def _refresh(connection: Connection, config: SynthesisSettings) -> None:

@@ -41,7 +41,6 @@ __all__ = [
     "PatternResult",
     "evaluate",
     "explain",
-    "recommendations",
 ]
 
 log = logging.getLogger(__name__)
@@ -360,15 +359,6 @@ def evaluate(
         draws=config.draws,
         embedder=embedder.model_id,
     )
-
-
-def recommendations(workspace: Workspace) -> dict[str, str]:
-    """Each active pattern's recommendation (``customization trap`` noted), by pattern id."""
-    evaluation = evaluate(workspace)
-    return {
-        p.id: p.recommendation + (" (trap)" if p.customization_trap else "")
-        for p in evaluation.patterns
-    }
 
 
 def _distribution_terms(name: str, unit: str, dist: Distribution | None) -> list[Term]:
