@@ -673,52 +673,18 @@ def plan(
 
     Example: tower -w ./acme-q1 plan --json > plan.json
     """
-    import time
+    from controltower.plan import build_plan
 
-    from controltower.optimize import plan_roadmap
-    from controltower.optimize.scenario import load_scenario
-    from controltower.synthesize.pipeline import ensure_synthesized
-    from controltower.value import evaluate
-
-    started = time.perf_counter()
-    with _open() as workspace:
-        settings = load_scenario(workspace, scenario) if scenario else workspace.settings
-        with _stage_progress() as progress:
-            synthesized = ensure_synthesized(workspace, progress=progress)
-        if synthesized is not None:
-            err.print(
-                f"patterns were stale: synthesis run {synthesized.run_id} ({synthesized.mode}, "
-                f"{synthesized.new_items:,} new items)"
-            )
-        synthesized_at = time.perf_counter()
-        evaluation = evaluate(workspace)
-        valued = time.perf_counter()
-        roadmap = plan_roadmap(
-            workspace, evaluation=evaluation, settings=settings, risk_averse=risk_averse
+    with _open() as workspace, _stage_progress() as progress:
+        document, roadmap, _ = build_plan(
+            workspace,
+            scenario=scenario,
+            risk_averse=risk_averse,
+            progress=progress,
+            on_synthesized=err.print,
         )
     if as_json:
-        meta = {
-            **roadmap.meta,
-            "version": __version__,
-            "scenario": scenario,
-            "settings": settings.model_dump(mode="json"),
-            "timings": {
-                "synthesize_seconds": round(synthesized_at - started, 3),
-                "value_seconds": round(valued - synthesized_at, 3),
-                "optimize_seconds": round(time.perf_counter() - valued, 3),
-            },
-            "periods": roadmap.periods,
-            "capacity": [c.model_dump() for c in roadmap.capacity],
-            "objective": roadmap.objective,
-        }
-        data = evaluation.model_dump(mode="json", include={"patterns", "candidates"})
-        document = {
-            "patterns": data["patterns"],
-            "candidates": data["candidates"],
-            "roadmap": [e.model_dump(mode="json") for e in roadmap.entries],
-            "meta": meta,
-        }
-        typer.echo(json.dumps(document, default=str))
+        typer.echo(document.to_json())
         return
     teams = sorted({c.team for c in roadmap.capacity})
     for status in ("now", "next", "later"):
