@@ -256,13 +256,14 @@ def test_dates_fall_in_the_window(bundle: Bundle) -> None:
         yield from (w["date"] for w in files["custom_work.csv"])
         yield from (u["date"] for u in files["usage.csv"])
         yield from (c["shipped"] for c in files["capabilities.csv"] if c["shipped"])
-        for d in files["deployments.csv"]:
-            yield d["started"]
-            if d["ended"]:
-                assert d["ended"] >= d["started"]
-                yield d["ended"]
 
     assert all(START.isoformat() <= day <= END.isoformat() for day in dates())
+    # the installed base was won during the year before the window; nothing starts after it
+    starts = [d["started"] for d in bundle.files["deployments.csv"]]
+    assert (START - timedelta(days=366)).isoformat() <= min(starts) < START.isoformat()
+    assert max(starts) <= END.isoformat()
+    for d in bundle.files["deployments.csv"]:
+        assert not d["ended"] or d["started"] <= d["ended"] <= END.isoformat()
     signal_days = [s["date"] for s in bundle.files["signals.csv"]]
     assert signal_days == sorted(signal_days)
     renewals = [a["renewal_date"] for a in bundle.files["accounts.csv"]]

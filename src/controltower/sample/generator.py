@@ -1502,6 +1502,9 @@ _ARR: Mapping[str, tuple[float, float, float, float]] = {
     "smb": (55_000, 0.5, 20_000, 150_000),
 }
 _ACTIVITY = {"enterprise": 2.5, "mid-market": 1.3, "smb": 0.7}
+_INSTALLED_BASE_SHARE = 0.6
+"""Share of accounts won before the evidence window opens; the rest are won during it."""
+
 _DEPLOYMENT_COUNT_WEIGHTS: Mapping[str, tuple[float, float, float]] = {
     "enterprise": (0.2, 0.45, 0.35),
     "mid-market": (0.5, 0.35, 0.15),
@@ -2752,10 +2755,21 @@ def _phase_at(start: int, end: int | None, day: int) -> str:
     return "implementation" if age < 120 else "optimization"
 
 
+def _first_start(days: int, rng: random.Random) -> int:
+    """Day an account's first deployment starts (negative: before the evidence window).
+
+    Most accounts are the installed base, won during the year before the window; the
+    others are won during it, at a rate growing linearly with time (new logos).
+    """
+    if rng.random() < _INSTALLED_BASE_SHARE or days < 60:
+        return -rng.randint(1, 365)
+    return int((days - 30) * math.sqrt(rng.random()))
+
+
 def _deployment_spans(segment: str, days: int, rng: random.Random) -> list[tuple[int, int | None]]:
     """(start, end) day pairs of one account's deployments; end None while running."""
     count = rng.choices((1, 2, 3), _DEPLOYMENT_COUNT_WEIGHTS[segment])[0]
-    starts = [rng.randint(0, max(0, min(days - 1, days // 6)))]
+    starts = [_first_start(days, rng)]
     while len(starts) < count and starts[-1] + 45 < days - 14:
         starts.append(min(days - 14, starts[-1] + rng.randint(45, 150)))
     spans: list[tuple[int, int | None]] = []
@@ -3277,9 +3291,9 @@ def _deployment_rows(world: _World, hours: Mapping[str, int]) -> Iterator[list[s
             d.deployment_id,
             world.accounts[d.account].account_id,
             d.phase,
-            world.window.iso[d.start],
+            world.window.date(d.start).isoformat(),
             str(d.base_hours + hours.get(d.deployment_id, 0)),
-            world.window.iso[d.end] if d.end is not None else "",
+            world.window.date(d.end).isoformat() if d.end is not None else "",
             d.status,
         ]
 
