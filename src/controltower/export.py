@@ -3,6 +3,7 @@
 Rows are ordered by id; contract columns come first in contract order, then extra
 attribute columns sorted by name; numbers are written in their shortest exact form; every
 file ends with a newline and uses LF line ends. Exporting twice gives byte-identical files.
+The decision log is written as ``decisions.jsonl``: one decision per line, keys sorted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from controltower.decisions.log import DECISIONS_FILE, write_log
 from controltower.domain import LIST_SEPARATOR
 from controltower.errors import InputError
 from controltower.ingest.contract import SETTINGS_FILE, SPECS, FileSpec
@@ -76,7 +78,7 @@ def _export_file(connection: Connection, spec: FileSpec, folder: Path) -> int:
 
 
 def export_workspace(workspace: Workspace, folder: Path) -> ExportReport:
-    """Write every table of the workspace, and its settings, as a bundle in ``folder``.
+    """Write every table of the workspace, its decision log and settings, as a bundle.
 
     Files of entities with no rows are written too (header only), so the folder always
     shows the whole contract; importing it into an empty workspace reproduces this one.
@@ -91,5 +93,6 @@ def export_workspace(workspace: Workspace, folder: Path) -> ExportReport:
     with workspace.engine.connect() as connection:
         for spec in SPECS:
             files[spec.filename] = _export_file(connection, spec, folder)
+        files[DECISIONS_FILE] = write_log(connection, folder)
     write_atomically(folder / SETTINGS_FILE, workspace.settings.to_toml())
     return ExportReport(path=folder, files=files)

@@ -1,4 +1,8 @@
-"""What is in a workspace: counts, date range, mix of accounts, signals over time, FDE hours."""
+"""What is in a workspace: counts, date range, mix of accounts, signals, FDE hours, productization.
+
+The productization rate needs the patterns: it is measured once the workspace has been
+synthesized (``tower synthesize`` or ``tower plan``), and is None before.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, func, select
 
+from controltower.decisions import Productization, workspace_productization
 from controltower.ingest.contract import SPECS
 from controltower.store import rows as store
-from controltower.store.tables import accounts, custom_work, deployments, signals
+from controltower.store.tables import accounts, custom_work, decisions, deployments, signals
 from controltower.workspace import Workspace
 
 
@@ -28,6 +33,9 @@ class Status(BaseModel):
     signals_by_month: dict[str, int] = Field(description="YYYY-MM to signal count, in order.")
     fde_hours_deployments: float = Field(description="FDE hours booked on deployments.")
     fde_hours_custom_work: float = Field(description="FDE hours spent on bespoke builds.")
+    productization: Productization | None = Field(
+        None, description="Bespoke work that became platform capability (after synthesis)."
+    )
 
 
 def _count_by(connection: Connection, column: ColumnElement[Any]) -> dict[str, int]:
@@ -59,10 +67,13 @@ def workspace_status(workspace: Workspace) -> Status:
     """Summarise what a workspace holds."""
     with workspace.engine.connect() as connection:
         counts = {spec.entity: store.count_rows(connection=connection, spec=spec) for spec in SPECS}
+        counts["decisions"] = int(
+            connection.execute(select(func.count()).select_from(decisions)).scalar_one()
+        )
         first, last = connection.execute(
             select(func.min(signals.c.date), func.max(signals.c.date))
         ).one()
-        return Status(
+        status = Status(
             workspace=str(workspace.path),
             counts=counts,
             first_signal=first,
@@ -75,3 +86,5 @@ def workspace_status(workspace: Workspace) -> Status:
             fde_hours_deployments=_total(connection, deployments.c.fde_hours),
             fde_hours_custom_work=_total(connection, custom_work.c.fde_hours),
         )
+    status.productization = workspace_productization(workspace)
+    return status

@@ -5,6 +5,8 @@ A bundle is read in one streaming pass per file, in the order of
 Rows are upserted in batches inside a single transaction as they are checked; the first
 problem stops the writing, the checking goes on to collect every problem (listing up to
 ``ingest.max_problems``), and the transaction is rolled back: nothing is half-written.
+The decision log, ``decisions.jsonl``, is read last, one JSON object per line, and
+appended in the same transaction (a decision already stored must be identical).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy import Connection
 
+from controltower.decisions import store as decision_store
+from controltower.decisions.log import DECISIONS_FILE, LogChecker
+from controltower.decisions.models import Decision
 from controltower.domain import Capability, ColumnError, Deployment, Row
 from controltower.errors import BundleError, InputError, Problem
 from controltower.ingest.contract import (
@@ -32,6 +37,7 @@ from controltower.ingest.contract import (
     Reference,
 )
 from controltower.ingest.csvfile import CsvFile
+from controltower.ingest.jsonlines import read_json_lines
 from controltower.ingest.writer import ProcessWriter, ThreadWriter, Writer
 from controltower.settings import ImportSettings, Settings, load_settings
 from controltower.store import rows as store
@@ -111,7 +117,9 @@ class _Problems:
             raise BundleError(sorted(self.shown, key=_problem_order), self.total)
 
 
-_FILE_ORDER = {spec.filename: index for index, spec in enumerate(SPECS)}
+_FILE_ORDER = {spec.filename: index for index, spec in enumerate(SPECS)} | {
+    DECISIONS_FILE: len(SPECS)
+}
 
 
 def _problem_order(problem: Problem) -> tuple[int, int]:
@@ -127,6 +135,8 @@ class _Known:
     capability_deps: dict[str, list[str]] = field(default_factory=dict)
     empty: set[str] = field(default_factory=set)
     """Tables with no rows before the import (their rows can be inserted without look-ups)."""
+    decisions: list[Decision] = field(default_factory=list)
+    """The workspace's decision log."""
 
     @classmethod
     def from_store(cls, connection: Connection | None) -> _Known:
@@ -147,6 +157,7 @@ class _Known:
         known.capability_deps = store.column_map(
             connection=connection, entity="capabilities", key="capability_id", value="depends_on"
         )
+        known.decisions = decision_store.load_decisions(connection=connection)
         return known
 
 
@@ -278,6 +289,27 @@ class _BundleReader:
             self._flush(spec, batch, report, all_new=table_was_empty)
         if self.progress is not None:
             self.progress(spec.filename, report.rows)
+        return report
+
+    def read_decisions(self) -> FileReport:
+        """Check ``decisions.jsonl`` line by line; append the new decisions when writing."""
+        report = FileReport(DECISIONS_FILE)
+        checker = LogChecker(self.known.decisions)
+        new: list[store.Record] = []
+        lines = read_json_lines(self.bundle / DECISIONS_FILE, report=self.problems)
+        for line, payload in lines:
+            report.rows += 1
+            checked = checker.check(line, payload)
+            for column, message in checked.problems:
+                self.problems(Problem(DECISIONS_FILE, line, column, message))
+            if checked.decision is None:
+                continue
+            if checked.new:
+                new.append(decision_store.to_record(checked.decision))
+            else:
+                report.counts.unchanged += 1
+        if self.writing and new and self.writer is not None:
+            self.writer.submit_append("decisions", new, report.counts)
         return report
 
     def _problem(self, spec: FileSpec, line: int, column: str, message: str) -> None:
@@ -444,6 +476,9 @@ def _read_bundle(
     for spec in specs:
         log.info("reading %s", spec.filename)
         report.files.append(reader.read_file(spec))
+    if (bundle / DECISIONS_FILE).is_file():
+        log.info("reading %s", DECISIONS_FILE)
+        report.files.append(reader.read_decisions())
     reader.problems.raise_if_any()
     return report
 

@@ -27,6 +27,7 @@ from controltower.errors import ControlTowerError
 from controltower.ingest.contract import SPEC_BY_ENTITY, FileSpec
 from controltower.store import rows as store
 from controltower.store.engine import make_engine
+from controltower.store.tables import TABLES
 
 Counts = tuple[int, int, int]
 """(inserted, updated, unchanged)."""
@@ -45,6 +46,10 @@ class Writer(ABC):
         """Start writing one batch."""
 
     @abstractmethod
+    def _start_append(self, table: str, records: list[store.Record]) -> Future[Counts]:
+        """Start appending records known to be new to a table (no look-up)."""
+
+    @abstractmethod
     def finish(self, *, commit: bool) -> None:
         """Wait for every batch, then commit or roll back (where the writer owns it), stop."""
 
@@ -60,6 +65,14 @@ class Writer(ABC):
         while len(self._pending) >= self.depth:
             self._collect()
         self._pending.append((self._start(spec.entity, records, all_new), into))
+
+    def submit_append(
+        self, table: str, records: list[store.Record], into: store.UpsertCounts
+    ) -> None:
+        """Append new records to a table (the decision log); counts are added to ``into``."""
+        while len(self._pending) >= self.depth:
+            self._collect()
+        self._pending.append((self._start_append(table, records), into))
 
     def _collect(self) -> None:
         future, into = self._pending.popleft()
@@ -81,6 +94,11 @@ def _upsert(
     return counts.inserted, counts.updated, counts.unchanged
 
 
+def _append(connection: Connection, table: str, records: list[store.Record]) -> Counts:
+    store.bulk_insert(connection=connection, table=TABLES[table], records=records)
+    return len(records), 0, 0
+
+
 class ThreadWriter(Writer):
     """Writes through the caller's connection on one helper thread."""
 
@@ -92,6 +110,9 @@ class ThreadWriter(Writer):
 
     def _start(self, entity: str, records: list[store.Values], all_new: bool) -> Future[Counts]:
         return self._pool.submit(_upsert, self.connection, entity, records, all_new)
+
+    def _start_append(self, table: str, records: list[store.Record]) -> Future[Counts]:
+        return self._pool.submit(_append, self.connection, table, records)
 
     def finish(self, *, commit: bool) -> None:
         """Wait and stop; the caller's transaction decides commit or rollback."""
@@ -114,6 +135,10 @@ def _child_open(url: str) -> None:
 
 def _child_upsert(entity: str, records: list[store.Values], all_new: bool) -> Counts:
     return _upsert(_child["connection"], entity, records, all_new)
+
+
+def _child_append(table: str, records: list[store.Record]) -> Counts:
+    return _append(_child["connection"], table, records)
 
 
 def _child_finish(commit: bool) -> None:
@@ -148,6 +173,9 @@ class ProcessWriter(Writer):
 
     def _start(self, entity: str, records: list[store.Values], all_new: bool) -> Future[Counts]:
         return self._pool.submit(_child_upsert, entity, records, all_new)
+
+    def _start_append(self, table: str, records: list[store.Record]) -> Future[Counts]:
+        return self._pool.submit(_child_append, table, records)
 
     def finish(self, *, commit: bool) -> None:
         """Wait for every batch, then commit (or roll back) in the writer process.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import Connection
 
+from controltower.decisions import Decision, decision_holds, standing_decisions
+from controltower.decisions import store as decision_store
 from controltower.domain import Capability, ModelConstraint, TeamCapacity
 from controltower.ingest.contract import SPECS
 from controltower.optimize.model import Item, RoadmapProblem
@@ -16,6 +19,7 @@ from controltower.value.model import discount_per_period
 from controltower.workspace import Workspace
 
 _SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
+_PROPOSED = "proposed by the engine: no team or effort yet; add it to capabilities.csv to plan it"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class PlanningRows:
     capabilities: dict[str, Capability]
     constraints: list[ModelConstraint]
     teams: list[TeamCapacity]
+    decisions: tuple[Decision, ...] = ()
+    """Standing decisions (a refuse or defer on a candidate holds it out)."""
+    today: date = field(default_factory=date.today)
+    """The date ``today`` means in the decisions' triggers."""
 
 
 def _read(connection: Connection, entity: str, model: type[R]) -> list[R]:
@@ -32,15 +40,17 @@ def _read(connection: Connection, entity: str, model: type[R]) -> list[R]:
 
 
 def load_rows(workspace: Workspace) -> PlanningRows:
-    """Read capabilities, model constraints and team capacity."""
+    """Read capabilities, model constraints, team capacity and the standing decisions."""
     with workspace.engine.connect() as connection:
         capabilities = _read(connection, "capabilities", Capability)
         constraints = _read(connection, "model_constraints", ModelConstraint)
         teams = _read(connection, "teams", TeamCapacity)
+        decisions = decision_store.load_decisions(connection=connection)
     return PlanningRows(
         capabilities={c.capability_id: c for c in capabilities},
         constraints=constraints,
         teams=teams,
+        decisions=tuple(standing_decisions(decisions)),
     )
 
 
@@ -73,10 +83,14 @@ def weighted_value(candidate: CandidateResult, settings: Settings, *, risk_avers
 
 
 def forbidden_reason(
-    candidate: CandidateResult, capability: Capability | None, constraints: list[ModelConstraint]
+    candidate: CandidateResult,
+    capability: Capability | None,
+    constraints: list[ModelConstraint],
+    *,
+    decision: str | None = None,
 ) -> str | None:
-    """Why a candidate may never be planned, or None."""
-    reasons = []
+    """Why a candidate may never be planned, or None (``decision``: a standing refuse)."""
+    reasons = [decision] if decision else []
     if capability is not None and capability.must == "never":
         reasons.append("must=never in capabilities.csv")
     blocking = [
@@ -97,7 +111,9 @@ def build_problem(
     """The roadmap problem of an evaluation, and the candidates left out of it, with why.
 
     Shipped candidates are left out (already built; a dependency on one is satisfied);
-    engine proposals have no team or effort yet and are left out with that reason.
+    engine proposals have no team or effort yet and are left out with that reason. A
+    standing ``refuse`` decision forbids its candidate; a standing ``defer`` whose triggers
+    have not fired leaves its candidate, and what depends on it, out (docs/decisions.md).
     """
     periods = planning_periods(settings, rows.teams)
     index = {p: k for k, p in enumerate(periods)}
@@ -111,17 +127,21 @@ def build_problem(
     for constraint in rows.constraints:
         by_capability.setdefault(constraint.capability_id, []).append(constraint)
     live = {c.id for c in evaluation.candidates if c.status != "shipped"}
+    holds = decision_holds(
+        evaluation, rows.decisions, capabilities=rows.capabilities, today=rows.today
+    )
     items: list[Item] = []
     left_out: dict[str, str] = {}
     for candidate in evaluation.candidates:
         capability = rows.capabilities.get(candidate.id)
         if candidate.status == "shipped":
             continue
+        hold = holds.get(candidate.id)
         if capability is None:
-            left_out[candidate.id] = (
-                "proposed by the engine: no team or effort yet; add it to capabilities.csv "
-                "to plan it"
-            )
+            left_out[candidate.id] = hold.reason if hold else _PROPOSED
+            continue
+        if hold is not None and hold.status == "deferred":
+            left_out[candidate.id] = hold.reason
             continue
         items.append(
             Item(
@@ -133,7 +153,10 @@ def build_problem(
                 excludes=tuple(x for x in capability.excludes if x in live),
                 must=capability.must == "yes",
                 forbidden=forbidden_reason(
-                    candidate, capability, by_capability.get(candidate.id, [])
+                    candidate,
+                    capability,
+                    by_capability.get(candidate.id, []),
+                    decision=hold.reason if hold else None,
                 ),
             )
         )

@@ -240,5 +240,27 @@ synthesis_runs = Table(
     Column("details", JSON, nullable=False),
 )
 
+
+# --- decision log (migration 0003) ------------------------------------------------------
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", String, primary_key=True),
+    Column("subject", String, nullable=False, index=True),
+    Column("subject_kind", String, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("choice", Text, nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("decided_by", String, nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("positions", JSON, nullable=False),
+    Column("triggers", JSON, nullable=False),
+    Column("supersedes", String),
+)
+"""Append-only: rows are inserted, never updated; a change is a row that supersedes one."""
+
 TABLES: dict[str, Table] = {table.name: table for table in metadata.sorted_tables}
 """Every table by name."""
