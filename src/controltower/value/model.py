@@ -26,6 +26,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,9 +37,10 @@ from controltower.settings import Settings
 from controltower.value.inputs import ValueInputs
 
 FloatArray = NDArray[np.float64]
+Floats = TypeVar("Floats", NDArray[np.float32], NDArray[np.float64])
 
 _KIND_WEIGHT_PRAISE = 0.25
-_SHARE_RANGE = (0.5, 1.0, 1.5)
+SHARE_RANGE = (0.5, 1.0, 1.5)
 _CHUNK = 128
 _FEASIBILITY_ORDER = ("no", "partial", "yes")
 
@@ -391,19 +393,18 @@ class SimulationResult:
     cost_of_delay: FloatArray
 
 
-def triangular(
-    u: NDArray[np.float32],
-    low: NDArray[np.float32],
-    mode: NDArray[np.float32],
-    high: NDArray[np.float32],
-) -> NDArray[np.float32]:
-    """Inverse CDF of the triangular distribution, vectorised (``low == high`` is a point)."""
+def triangular(u: Floats, low: Floats, mode: Floats, high: Floats) -> Floats:
+    """Inverse CDF of the triangular distribution, vectorised (``low == high`` is a point).
+
+    The draws keep the dtype of ``u`` (float32 for the value model, float64 where cents
+    matter).
+    """
     width = high - low
-    safe = np.where(width > 0, width, 1.0).astype(np.float32)
+    safe = np.where(width > 0, width, 1.0).astype(u.dtype)
     split = (mode - low) / safe
     left = low + np.sqrt(u * width * (mode - low))
     right = high - np.sqrt((1.0 - u) * width * (high - mode))
-    drawn: NDArray[np.float32] = np.where(u < split, left, right).astype(np.float32)
+    drawn: Floats = np.where(u < split, left, right).astype(u.dtype)
     return drawn
 
 
@@ -417,10 +418,10 @@ def _simulate_chunk(
         return values[rows].astype(np.float32)[:, None]
 
     shape = (n, draws)
-    lo, mid, hi = (np.float32(x) for x in _SHARE_RANGE)
-    revenue_f = triangular(rng.random(shape, dtype=np.float32), lo, mid, hi)  # type: ignore[arg-type]
+    lo, mid, hi = (np.full(1, x, dtype=np.float32) for x in SHARE_RANGE)
+    revenue_f = triangular(rng.random(shape, dtype=np.float32), lo, mid, hi)
     savings_f = np.minimum(
-        triangular(rng.random(shape, dtype=np.float32), lo, mid, hi),  # type: ignore[arg-type]
+        triangular(rng.random(shape, dtype=np.float32), lo, mid, hi),
         col(sim.savings_cap),
     )
     delivered = rng.random(shape, dtype=np.float32) < col(sim.success)
@@ -440,16 +441,16 @@ def _simulate_chunk(
     return percentiles(value), percentiles(roi)
 
 
-def percentiles(draws: NDArray[np.float32]) -> NDArray[np.float32]:
+def percentiles(draws: Floats) -> Floats:
     """P10, P50, P90 of each row by nearest rank (one partition per row, no sort).
 
     Returns:
-        Array ``(rows, 3)``.
+        Array ``(rows, 3)``, of the dtype of ``draws``.
     """
     n = draws.shape[1]
     kth = [round(q * (n - 1)) for q in (0.1, 0.5, 0.9)]
     parted = np.partition(draws, kth, axis=1)
-    picked: NDArray[np.float32] = parted[:, kth]
+    picked: Floats = parted[:, kth]
     return picked
 
 
