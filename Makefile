@@ -13,6 +13,9 @@ $(BIN)/tower: pyproject.toml
 	touch $@
 
 install: $(BIN)/tower
+	@# The report's browser test drives Debian's Chromium (never a downloaded browser build).
+	@test -x /usr/bin/chromium || DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 demo: install
 	rm -rf $(DEMO)
@@ -22,7 +25,8 @@ demo: install
 	$(BIN)/tower -w $(DEMO)/workspace status
 	$(BIN)/tower -w $(DEMO)/workspace synthesize --top 12
 	$(BIN)/tower -w $(DEMO)/workspace value
-	$(BIN)/tower -w $(DEMO)/workspace plan
+	$(BIN)/tower -w $(DEMO)/workspace plan --report $(DEMO)/report
+	@echo "Report: $(DEMO)/report/report.html  (Markdown: $(DEMO)/report/report.md)"
 	@echo "Demo workspace: $(DEMO)/workspace  (try: $(BIN)/tower -w $(DEMO)/workspace patterns)"
 
 lint: install

@@ -68,6 +68,18 @@ def _texts(connection: Connection, keys: list[list[str]]) -> dict[tuple[str, str
     return quotes
 
 
+def load_quotes(
+    workspace: Workspace, *, signal_ids: list[str], work_ids: list[str]
+) -> dict[tuple[str, str], Quote]:
+    """The texts of some signals and custom-work notes, keyed ``(kind, id)``.
+
+    Ids not in the store are left out of the result.
+    """
+    keys = [["signal", i] for i in signal_ids] + [["work", i] for i in work_ids]
+    with workspace.engine.connect() as connection:
+        return _texts(connection, keys)
+
+
 def list_patterns(workspace: Workspace, *, include_inactive: bool = False) -> list[PatternView]:
     """The workspace's patterns, broadest first (accounts, then distinct reports).
 

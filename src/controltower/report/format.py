@@ -1,0 +1,53 @@
+"""Number formats shared by the report's tables, narrative and facts."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["anchor", "hours", "money", "number", "pct", "signed_pct", "weeks"]
+
+
+def money(value: float) -> str:
+    """A money figure, compact: ``9.87M``, ``987k``, ``950``, ``1.2B``."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f}B"
+    if size >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if size >= 1e3:
+        return f"{value / 1e3:,.0f}k"
+    return f"{value:,.0f}"
+
+
+def number(value: float) -> str:
+    """A count or measure: thousands separated, at most one decimal, no trailing ``.0``."""
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def hours(value: float) -> str:
+    """Hours, rounded to the hour."""
+    return f"{value:,.0f} h"
+
+
+def weeks(value: float | None) -> str:
+    """Engineering weeks, or an em dash when unknown."""
+    return "—" if value is None else f"{number(value)} wk"
+
+
+def pct(value: float) -> str:
+    """A share (0.42) as a percentage (``42%``)."""
+    return f"{value * 100:.0f}%"
+
+
+def signed_pct(value: float) -> str:
+    """A change in percentage points with its sign (``+3.5 pts``)."""
+    return f"{value * 100:+.1f} pts"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def anchor(prefix: str, identifier: str) -> str:
+    """An HTML anchor for an id: the prefix, then the id with unsafe characters replaced."""
+    return f"{prefix}-{_UNSAFE.sub('_', identifier)}"
