@@ -214,7 +214,7 @@ def test_cli_plan_json_whynot_and_scenarios(planted: Workspace) -> None:
     result = runner.invoke(app, ["-w", ws, "plan", "--json"])
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
-    assert set(plan) == {"patterns", "candidates", "roadmap", "meta"}
+    assert {"patterns", "candidates", "roadmap", "diagnostics", "economics", "meta"} <= set(plan)
     entry = next(e for e in plan["roadmap"] if e["capability_id"] == "cap-pool")
     assert set(entry) >= {
         "capability_id",
@@ -267,3 +267,21 @@ def test_plan_synthesizes_stale_evidence_first(tmp_path: Path) -> None:
     again = ensure_synthesized(workspace, embedder=HashingEmbedder())
     assert again is not None and again.mode == "incremental" and again.new_items == 1
     assert list_patterns(workspace)
+
+
+def test_scenario_compare_diagnoses_each_scenario(planted: Workspace) -> None:
+    from controltower.optimize.scenario import compare_scenarios, new_scenario
+
+    base = compare_scenarios(planted, "base", "base")
+    assert base.moves == [] and base.escape_a == base.escape_b
+    assert all(d.severity_a == d.severity_b for d in base.diagnostics)
+    new_scenario(
+        planted,
+        "strict",
+        ["diagnostics.utilisation_warn=0.01", "diagnostics.utilisation_critical=0.02"],
+    )
+    strict = compare_scenarios(planted, "base", "strict")
+    assert strict.moves == []
+    added = [d for d in strict.diagnostics if d.severity_b and not d.severity_a]
+    assert [(d.code, d.severity_b) for d in added] == [("underestimated-constraints", "critical")]
+    assert strict.hours_per_new_deployment[0] == strict.hours_per_new_deployment[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
@@ -33,6 +33,8 @@ from controltower.status import Status, workspace_status
 from controltower.workspace import Workspace, init_workspace, open_workspace, resolve_path
 
 if TYPE_CHECKING:
+    from controltower.decisions import Decision, DecisionReview, Productization, TriggerCheck
+    from controltower.diagnose.models import Adoption, Band, Economics, EconomicsPoint, Finding
     from controltower.synthesize.view import PatternView
     from controltower.value import PatternResult
 
@@ -252,6 +254,23 @@ def _print_status(status: Status) -> None:
     out.print(
         f"FDE hours: {status.fde_hours_deployments:,.0f} on deployments, "
         f"{status.fde_hours_custom_work:,.0f} on bespoke builds"
+    )
+    _print_productization(status.productization)
+
+
+def _print_productization(result: Productization | None) -> None:
+    if result is None:
+        out.print("Productization: measured once patterns are synthesized (`tower synthesize`)")
+        return
+    share = (
+        f"{result.give_back_share:.0%} of {result.engagements_judged} engagements judged"
+        if result.give_back_share is not None
+        else "no engagement judged yet"
+    )
+    out.print(
+        f"Productization: {result.rate:.1%} of {result.bespoke_hours:,.0f} bespoke FDE hours "
+        f"became platform capability; {share} gave one back within {result.window_days} days",
+        highlight=False,
     )
 
 
@@ -634,10 +653,12 @@ def why(
 
     Example: tower -w ./acme-q1 why cap-07
     """
+    from controltower.decisions import subject_history
     from controltower.value import explain
 
     with _open() as workspace:
         explanation = explain(workspace, item_id)
+        history = subject_history(workspace, item_id)
     if as_json:
         out.print_json(explanation.model_dump_json())
         return
@@ -656,6 +677,55 @@ def why(
     out.print(table)
     for reason in explanation.reasons:
         out.print(f"- {reason}", markup=False, highlight=False)
+    if history:
+        out.print(f"[bold]Decisions on {item_id}[/] ({len(history)})", highlight=False)
+        _print_timeline(history)
+
+
+_SEVERITY_STYLE = {"critical": "bold red", "warn": "yellow", "info": "cyan"}
+
+
+def _print_finding_list(findings: Sequence[Finding]) -> None:
+    """Findings as a short list, worst first: severity, code, metric and remedy."""
+    out.print(f"[bold]diagnostics[/] ({len(findings)}, worst first; details: tower diagnose)")
+    for f in findings:
+        out.print(
+            f"- [{_SEVERITY_STYLE[f.severity]}]{f.severity}[/] {f.code}: {f.metric} "
+            f"{f.value:.3g} (threshold {f.threshold:.3g})",
+            highlight=False,
+        )
+        out.print(f"  remedy: {f.remedy}", markup=False, highlight=False)
+
+
+def _print_economics_summary(economics: Economics | None) -> None:
+    """The escape point and the first and last period's hours per new deployment."""
+    if economics is None or not economics.periods:
+        return
+    first, last = economics.periods[0], economics.periods[-1]
+
+    def hours(point: EconomicsPoint) -> str:
+        return f"{point.fde_hours_per_new_deployment.p50:,.0f}"
+
+    out.print(
+        f"FDE hours per new deployment (P50) {first.period} -> {last.period}: "
+        f"{hours(first.with_plan)} -> {hours(last.with_plan)} with the plan, "
+        f"{hours(first.without_plan)} -> {hours(last.without_plan)} without; escape point: "
+        f"[bold]{economics.escape_period or 'none'}[/] (tower economics)",
+        highlight=False,
+    )
+
+
+def _print_adoption_flags(adoption: Adoption | None) -> None:
+    """Shipped capabilities not adopted: the pattern may have been misread."""
+    if adoption is None:
+        return
+    for capability in adoption.capabilities:
+        if capability.capability_id in adoption.flagged:
+            out.print(
+                f"adoption: {capability.capability_id} {capability.name}: {capability.reason}",
+                markup=False,
+                highlight=False,
+            )
 
 
 @app.command()
@@ -668,14 +738,42 @@ def plan(
     scenario: Annotated[
         str | None, typer.Option(help="Plan with a named scenario's settings.")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the report into this folder: report.html (self-contained), "
+            "report.md and charts/*.svg.",
+        ),
+    ] = None,
+    audience: Annotated[
+        str,
+        typer.Option(help="Report audience: full, exec, engineering, fde or customer."),
+    ] = "full",
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-url",
+            help="OpenAI-compatible endpoint that writes the report's narrative (off by "
+            "default; API key from $TOWER_LLM_API_KEY).",
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None, typer.Option("--llm-model", help="Model name for --llm-url.")
+    ] = None,
 ) -> None:
     """Value every candidate and optimize the roadmap: now, next, later, deferred, refused.
+
+    With --report DIR, also write the report for an audience (see README, "The report").
 
     Example: tower -w ./acme-q1 plan --json > plan.json
     """
     from controltower.plan import build_plan
+    from controltower.report import check_report_options, report_plan
 
     with _open() as workspace, _stage_progress() as progress:
+        if report is not None:
+            check_report_options(workspace, audience=audience, llm_url=llm_url, llm_model=llm_model)
         document, roadmap, _ = build_plan(
             workspace,
             scenario=scenario,
@@ -683,8 +781,24 @@ def plan(
             progress=progress,
             on_synthesized=err.print,
         )
+        written = (
+            report_plan(
+                workspace,
+                document,
+                report,
+                audience=audience,
+                llm_url=llm_url,
+                llm_model=llm_model,
+            )
+            if report is not None
+            else None
+        )
+    if written is not None and written.note:
+        err.print(written.note, markup=False, highlight=False)
     if as_json:
         typer.echo(document.to_json())
+        if written is not None:
+            err.print(f"Report: {written.html}", markup=False, highlight=False)
         return
     teams = sorted({c.team for c in roadmap.capacity})
     for status in ("now", "next", "later"):
@@ -722,6 +836,11 @@ def plan(
             out.print(f"[bold]{status}[/] ({len(rows)})")
         for e in rows:
             out.print(f"- {e.capability_id} {e.name}: {e.reason}", markup=False, highlight=False)
+    _print_revisit(document.decisions)
+    _print_productization(document.productization)
+    _print_finding_list(document.diagnostics)
+    _print_economics_summary(document.economics)
+    _print_adoption_flags(document.adoption)
     meta = roadmap.meta
     out.print(
         f"solver {meta['status']}, gap {float(str(meta['gap'])):.4%}, "
@@ -729,6 +848,13 @@ def plan(
         f"({meta['value']}, balance {meta['balance']})",
         highlight=False,
     )
+    if written is not None:
+        out.print(
+            f"Report ({written.audience}): {written.html}  (Markdown: {written.markdown})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -805,7 +931,7 @@ def scenario_compare(
     second: Annotated[str, typer.Argument(help="Scenario B.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Compare the roadmaps of two scenarios: items that move, value and capacity use.
+    """Compare two scenarios: items that move, value, capacity, diagnostics, escape point.
 
     Example: tower -w ./acme-q1 scenario compare base leverage
     """
@@ -833,3 +959,544 @@ def scenario_compare(
     for team, (a, b) in comparison.capacity.items():
         use.add_row(team, f"{a:g}", f"{b:g}")
     out.print(use)
+    hours_a, hours_b = comparison.hours_per_new_deployment
+    out.print(
+        f"escape point {first} {comparison.escape_a or 'none'} vs {second} "
+        f"{comparison.escape_b or 'none'}; FDE hours per new deployment at the horizon's end "
+        f"{hours_a:,.0f} vs {hours_b:,.0f}",
+        highlight=False,
+    )
+    found = Table(title=f"{len(comparison.diagnostics)} diagnostic finding(s)")
+    for column in ("code", "subjects", first, second):
+        found.add_column(column, no_wrap=column != "subjects")
+    for diff in comparison.diagnostics:
+        found.add_row(
+            diff.code, ", ".join(diff.subjects), diff.severity_a or "-", diff.severity_b or "-"
+        )
+    out.print(found)
+
+
+def _print_findings(findings: Sequence[Finding], where: str, evidence: int) -> None:
+    """A table of findings, worst first, with remedies and the first evidence ids."""
+    from rich.text import Text
+
+    table = Table(title=f"{len(findings)} finding(s) {where}")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("value vs threshold", justify="right")
+    table.add_column("finding")
+    table.add_column("remedy")
+    table.add_column("evidence")
+    for f in findings:
+        more = f" +{len(f.evidence) - evidence}" if len(f.evidence) > evidence else ""
+        table.add_row(
+            f"[{_SEVERITY_STYLE[f.severity]}]{f.severity}[/]",
+            f.code,
+            f"{f.value:.3g} vs {f.threshold:.3g}",
+            Text(f"{f.metric}: {f.message}"),
+            Text(f.remedy),
+            Text(", ".join(f.evidence[:evidence]) + more),
+        )
+    out.print(table)
+
+
+@app.command()
+@handle_errors
+def diagnose(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    roadmap: Annotated[
+        Path | None,
+        typer.Option(
+            "--roadmap", help="Audit this roadmap CSV (capability_id, period, team) instead."
+        ),
+    ] = None,
+    evidence: Annotated[
+        int, typer.Option(help="Evidence ids shown per finding in the table.", min=0)
+    ] = 6,
+) -> None:
+    """Catch the PM failure modes on the roadmap: findings worst first, with remedies.
+
+    Example: tower -w ./acme-q1 diagnose --roadmap ./my-roadmap.csv
+    """
+    from controltower.diagnose.audit import diagnose_workspace
+    from controltower.diagnose.models import CODES
+
+    with _open() as workspace, _stage_progress() as progress:
+        result = diagnose_workspace(
+            workspace, roadmap_file=roadmap, progress=progress, on_synthesized=err.print
+        )
+    if as_json:
+        typer.echo(result.model_dump_json())
+        return
+    _print_findings(result.findings, f"on {result.roadmap_source}", evidence)
+    skipped = [code for code in CODES if code not in result.checked]
+    if skipped:
+        out.print(f"not checked (no input for them): {', '.join(skipped)}", highlight=False)
+
+
+_BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def _bar(value: float, top: float, width: int = 40) -> str:
+    """A horizontal bar of ``value`` on a scale where ``top`` fills ``width`` cells."""
+    eighths = round(8 * width * value / top) if top > 0 else 0
+    full, rest = divmod(max(0, eighths), 8)
+    return "█" * full + (_BAR_EIGHTHS[rest] if rest else "")
+
+
+def _band(band: Band, fmt: str = ",.0f", *, ranges: bool = False) -> str:
+    shown = f"{band.p50:{fmt}}"
+    return f"{shown} [{band.p10:{fmt}}–{band.p90:{fmt}}]" if ranges else shown
+
+
+def _money_band(band: Band, *, ranges: bool = False) -> str:
+    shown = _money(band.p50)
+    return f"{shown} [{_money(band.p10)}–{_money(band.p90)}]" if ranges else shown
+
+
+@app.command()
+@handle_errors
+def economics(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ranges: Annotated[
+        bool, typer.Option("--ranges", help="Show P10–P90 beside each P50 (a wide table).")
+    ] = False,
+) -> None:
+    """FDE economics per period with the roadmap and without it, and the escape point.
+
+    New deployments, FDE hours, hours per new deployment, headcount, FDE cost (COGS) and
+    gross margin as P50 (with --ranges: P50 [P10–P90]); a chart of hours per new
+    deployment; every assumption with its source. docs/economics.md explains the model.
+
+    Example: tower -w ./acme-q1 economics --json > economics.json
+    """
+    from controltower.diagnose.economics import compute_economics
+    from controltower.plan import build_plan
+
+    with _open() as workspace, _stage_progress() as progress:
+        document, roadmap, evaluation = build_plan(
+            workspace, progress=progress, on_synthesized=err.print
+        )
+        result = document.economics or compute_economics(workspace, evaluation, roadmap.entries)
+    if as_json:
+        typer.echo(result.model_dump_json())
+        return
+    shown = "P50 [P10–P90]" if ranges else "P50"
+    for title, side in (
+        ("with the roadmap", "with_plan"),
+        ("without it (shipped only)", "without_plan"),
+    ):
+        table = Table(title=f"FDE economics {title}: {shown}")
+        table.add_column("period", no_wrap=True, min_width=7)
+        for column in ("new deps", "FDE hours", "h / new dep", "FDEs", "FDE cost", "margin"):
+            table.add_column(column, justify="right", no_wrap=True)
+        for period in result.periods:
+            point = getattr(period, side)
+            table.add_row(
+                period.period,
+                _band(point.new_deployments, ",.1f", ranges=ranges),
+                _band(point.fde_hours, ranges=ranges),
+                _band(point.fde_hours_per_new_deployment, ranges=ranges),
+                _band(point.fde_headcount, ",.1f", ranges=ranges),
+                _money_band(point.fde_cost, ranges=ranges),
+                _band(point.gross_margin, ".1%", ranges=ranges),
+            )
+        out.print(table)
+    out.print(
+        f"Escape point (FDE hours per new deployment start falling for good): "
+        f"[bold]{result.escape_period or 'none'}[/] with the roadmap, "
+        f"{result.escape_period_without or 'none'} without it",
+        highlight=False,
+    )
+    top = max(
+        (
+            max(
+                p.with_plan.fde_hours_per_new_deployment.p50,
+                p.without_plan.fde_hours_per_new_deployment.p50,
+            )
+            for p in result.periods
+        ),
+        default=0.0,
+    )
+    out.print("FDE hours per new deployment, P50 (█ with the roadmap, ░ without):")
+    for period in result.periods:
+        with_p50 = period.with_plan.fde_hours_per_new_deployment.p50
+        without_p50 = period.without_plan.fde_hours_per_new_deployment.p50
+        out.print(f"{period.period:>8} {_bar(with_p50, top)} {with_p50:,.0f}", highlight=False)
+        out.print(
+            f"{'':>8} [dim]{_bar(without_p50, top).replace('█', '░')}[/] {without_p50:,.0f}",
+            highlight=False,
+        )
+    out.print(f"Assumptions ({result.draws} draws, seed {result.seed}):")
+    for line in result.assumptions:
+        out.print(f"- {line}", markup=False, highlight=False)
+
+
+@app.command()
+@handle_errors
+def adoption(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Adoption of shipped capabilities from usage.csv, against the target; flags the misses.
+
+    Example: tower -w ./acme-q1 adoption --json
+    """
+    from controltower.diagnose.adoption import track_adoption
+    from controltower.value import evaluate
+
+    with _open() as workspace:
+        result = track_adoption(workspace, evaluate(workspace))
+    if as_json:
+        typer.echo(result.model_dump_json())
+        return
+    table = Table(title=f"Adoption of {len(result.capabilities)} shipped capabilities")
+    table.add_column("id", no_wrap=True)
+    table.add_column("name", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("shipped", no_wrap=True)
+    table.add_column("adopted / eligible", justify="right", no_wrap=True)
+    table.add_column("target", justify="right", no_wrap=True)
+    table.add_column("median days", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for c in result.capabilities:
+        now = c.curve[-1] if c.curve else None
+        table.add_row(
+            c.capability_id + (" ⚑" if c.capability_id in result.flagged else ""),
+            c.name,
+            str(c.shipped or "-"),
+            f"{now.accounts if now else 0} / {len(c.eligible_accounts)} "
+            f"({now.share if now else 0.0:.0%})",
+            f"{c.target_share:.0%} in {c.target_days} d",
+            f"{c.median_days_to_adopt:g}" if c.median_days_to_adopt is not None else "-",
+            c.status,
+        )
+    out.print(table)
+    if result.flagged:
+        out.print(f"[bold]flagged[/] ({len(result.flagged)}): shipped but not adopted")
+    for c in result.capabilities:
+        if c.capability_id in result.flagged:
+            out.print(f"- {c.capability_id} {c.name}: {c.reason}", markup=False, highlight=False)
+
+
+# --- decision log ------------------------------------------------------------------------
+
+
+def _interactive() -> bool:
+    """Whether a person is at the terminal to answer prompts."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _ask_decision(
+    choice: str | None, why: str | None, triggers: list[str]
+) -> tuple[str, str, list[str]]:
+    """Prompt for what ``tower decide`` was not given (only at a terminal)."""
+    from controltower.errors import InputError
+
+    if choice is not None and why is not None:
+        return choice, why, triggers
+    if not _interactive():
+        raise InputError(
+            "--choice and --why are required when no terminal can answer prompts; e.g. "
+            "tower decide cap-07 --choice refuse --why '…'"
+        )
+    choice = choice or typer.prompt(
+        "Choice (build, defer, refuse, standardize, keep-custom, watch or free text)"
+    )
+    why = why or typer.prompt("Why")
+    while not triggers:
+        answer = typer.prompt(
+            "Reopen trigger, e.g. pattern.accounts >= 8 (empty: none)",
+            default="",
+            show_default=False,
+        )
+        if not answer.strip():
+            break
+        triggers = [answer]
+    return choice, why, triggers
+
+
+def _figure(field: str, value: float | None) -> str:
+    """A trigger field's value as the PM reads it: money as money, counts as counts."""
+    if value is None:
+        return "-"
+    if field.endswith(".arr") or ".value_" in field:
+        return _money(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def _print_checks(checks: list[TriggerCheck]) -> None:
+    for check in checks:
+        moved = ", ".join(
+            f"{f.field} {_figure(f.field, f.at_decision)} -> {_figure(f.field, f.now)}"
+            for f in check.figures
+        )
+        today = f"today {check.today}" if check.today else ""
+        detail = "; ".join(part for part in (moved, today, check.reason) if part)
+        out.print(
+            f"  trigger {check.status}: {check.expression}" + (f" ({detail})" if detail else ""),
+            markup=False,
+            highlight=False,
+        )
+
+
+def _print_timeline(history: list[Decision]) -> None:
+    replaced = {d.supersedes: d.decision_id for d in history if d.supersedes}
+    for d in history:
+        state = (
+            f"superseded by {replaced[d.decision_id]}" if d.decision_id in replaced else "standing"
+        )
+        out.print(
+            f"{d.decided_on} {d.decision_id} {d.choice} by {d.decided_by} ({state}): {d.rationale}",
+            markup=False,
+            highlight=False,
+        )
+        dissent = d.dissent()
+        if dissent:
+            out.print(
+                "  dissent: " + "; ".join(f"{p.role} {p.stance:+d} {p.text}" for p in dissent),
+                markup=False,
+                highlight=False,
+            )
+
+
+def _print_revisit(review: DecisionReview | None) -> None:
+    if review is None or not review.to_revisit:
+        return
+    out.print(f"[bold]to revisit[/] ({len(review.to_revisit)}): a reopen trigger fired")
+    for state in review.to_revisit:
+        out.print(
+            f"- {state.decision_id} {state.subject} {state.choice} ({state.decided_on})",
+            markup=False,
+            highlight=False,
+        )
+        _print_checks([c for c in state.triggers if c.status == "fired"])
+
+
+@app.command()
+@handle_errors
+def decide(
+    subject: Annotated[str, typer.Argument(help="Candidate, pattern or request (signal) id.")],
+    choice: Annotated[
+        str | None,
+        typer.Option(
+            "--choice",
+            help="build, defer, refuse, standardize, keep-custom, watch, or free text.",
+        ),
+    ] = None,
+    why: Annotated[str | None, typer.Option("--why", help="The rationale.")] = None,
+    trigger: Annotated[
+        list[str] | None,
+        typer.Option("--trigger", help="A reopen trigger (repeatable): pattern.accounts >= 8."),
+    ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="An option considered (repeatable).")
+    ] = None,
+    question: Annotated[str | None, typer.Option(help="The question decided.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decided (default: $USER).")] = None,
+    position: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--position",
+            help="A role's position role=stance:text, stance -2 (blocks) to 2 (repeatable).",
+        ),
+    ] = None,
+    supersedes: Annotated[
+        str | None,
+        typer.Option(help="Decision replaced (default: the subject's standing decision)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Record a product decision with its evidence, each role's position and reopen triggers.
+
+    The evidence at the time (ids, value P10/P50/P90, accounts, ARR, FDE hours, role
+    stances) is taken from the live analysis. The log is append-only: a new decision on a
+    subject supersedes its standing one. Without --choice and --why, asks at a terminal.
+
+    Choices: build, defer, refuse, standardize, keep-custom, watch, or free text. A standing
+    refuse keeps a candidate out of the roadmap until a new decision reopens it; a defer
+    keeps it out until reopened or one of its triggers fires.
+
+    Triggers are conditions on live figures; when one fires the decision is listed to
+    revisit (tower decisions, tower plan). Fields: pattern.accounts, pattern.arr,
+    pattern.fde_hours, pattern.signals, candidate.value_p10, candidate.value_p50,
+    candidate.value_p90, candidate.accounts, candidate.arr, candidate.fde_hours. Also:
+    at_decision (that field's value when decided), today, dates as date("2027-03-01") or
+    "2027-03-01", numbers (8, 2e6). Operators: < <= > >= == !=, + - * /, and, or, not,
+    parentheses. Nothing else is accepted (no calls, attributes, subscripts or other
+    strings). Reference: docs/decisions.md.
+
+    Example: tower -w ./acme-q1 decide cap-07 --choice refuse --why "one account asks"
+    --trigger "pattern.accounts >= 8" --trigger "candidate.value_p50 > 1.5 * at_decision"
+    """
+    import os
+
+    from controltower.decisions import parse_position, record_decision
+
+    choice, why, triggers = _ask_decision(choice, why, list(trigger or []))
+    positions = [parse_position(text) for text in position or []]
+    with _open() as workspace:
+        decision = record_decision(
+            workspace,
+            subject,
+            choice=choice,
+            rationale=why,
+            decided_by=by or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown",
+            triggers=triggers,
+            options=option or [],
+            question=question,
+            positions=positions,
+            supersedes=supersedes,
+        )
+    if as_json:
+        typer.echo(decision.model_dump_json())
+        return
+    replaced = f" (supersedes {decision.supersedes})" if decision.supersedes else ""
+    out.print(
+        f"Recorded {decision.decision_id} on {decision.subject_kind} {decision.subject}: "
+        f"{decision.choice}{replaced}",
+        markup=False,
+        highlight=False,
+    )
+    figures = ", ".join(
+        f"{k} {_figure(k, v)}" for k, v in sorted(decision.evidence.figures.items())
+    )
+    out.print(f"Evidence: {figures or 'no figures'}", markup=False, highlight=False)
+    for text in decision.triggers:
+        out.print(f"Reopen when: {text}", markup=False, highlight=False)
+
+
+decisions_app = typer.Typer(
+    help="The decision log: standing decisions, those to revisit, a subject's history.\n\n"
+    "Example: tower -w ./acme-q1 decisions --subject cap-07",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(decisions_app, name="decisions")
+
+
+@decisions_app.callback()
+@handle_errors
+def decisions(
+    ctx: typer.Context,
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Show this subject's history as a timeline.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the standing decisions and those to revisit (a reopen trigger fired).
+
+    Example: tower -w ./acme-q1 decisions --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from controltower.decisions import review_workspace, subject_history
+
+    if subject is not None:
+        with _open() as workspace:
+            history = subject_history(workspace, subject)
+        if as_json:
+            typer.echo(json.dumps([d.model_dump(mode="json") for d in history]))
+            return
+        out.print(f"[bold]{subject}[/]: {len(history)} decision(s)", highlight=False)
+        _print_timeline(history)
+        return
+    with _open() as workspace:
+        review = review_workspace(workspace)
+    if as_json:
+        typer.echo(review.model_dump_json())
+        return
+    table = Table(
+        title=f"{len(review.standing)} standing decision(s), {review.superseded} superseded"
+    )
+    for column in ("id", "date", "subject", "choice", "by", "triggers", "effect"):
+        table.add_column(column, no_wrap=column != "effect")
+    for state in review.standing:
+        fired = sum(1 for c in state.triggers if c.status == "fired")
+        table.add_row(
+            state.decision_id,
+            str(state.decided_on),
+            state.subject,
+            state.choice,
+            state.decided_by,
+            f"{fired}/{len(state.triggers)} fired",
+            state.effect or "",
+        )
+    out.print(table)
+    if not review.evaluated:
+        out.print("Triggers on figures are unavailable until `tower synthesize` has run.")
+    _print_revisit(review)
+
+
+@decisions_app.command("show")
+@handle_errors
+def decisions_show(
+    decision_id: Annotated[str, typer.Argument(help="Decision id, e.g. D0003.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one decision: question, options, choice, why, evidence, positions, triggers now.
+
+    Example: tower -w ./acme-q1 decisions show D0003
+    """
+    from controltower.decisions import inspect_decision
+
+    with _open() as workspace:
+        detail = inspect_decision(workspace, decision_id)
+    if as_json:
+        typer.echo(detail.model_dump_json())
+        return
+    d = detail.decision
+    state = f"superseded by {detail.superseded_by}" if detail.superseded_by else "standing"
+    lines = [
+        f"{d.decision_id} on {d.subject_kind} {d.subject} ({state})",
+        f"Decided {d.decided_on} by {d.decided_by}"
+        + (f", superseding {d.supersedes}" if d.supersedes else ""),
+        f"Question: {d.question}",
+        f"Options: {', '.join(d.options)}",
+        f"Choice: {d.choice}",
+        f"Why: {d.rationale}",
+        "Evidence: "
+        + ", ".join(f"{k} {_figure(k, v)}" for k, v in sorted(d.evidence.figures.items()))
+        + f"; readiness {d.evidence.readiness or '-'}; "
+        + f"{len(d.evidence.account_ids)} accounts, {len(d.evidence.signal_ids)} signals, "
+        + f"{len(d.evidence.work_ids)} builds",
+    ]
+    lines += [
+        f"Stance then: {s.role} {s.stance:+d} ({s.source}): {s.reason}" for s in d.evidence.stances
+    ]
+    dissent = {p.role for p in detail.dissent}
+    lines += [
+        f"Position: {p.role} {p.stance:+d}{' (dissent)' if p.role in dissent else ''}: {p.text}"
+        for p in d.positions
+    ]
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
+    _print_checks(detail.triggers)
+
+
+@decisions_app.command("note")
+@handle_errors
+def decisions_note(
+    key: Annotated[str, typer.Argument(help="A decision id, or a subject with a decision.")],
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="The customer to write to (a request's own by default)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Write the 'why not yet' note for the customer who asked: no other customer named.
+
+    For a refuse, defer, watch or keep-custom decision; the note states the decision, the
+    reason from the analysis in plain words and what would reopen it, never the internal
+    rationale.
+
+    Example: tower -w ./acme-q1 decisions note sig-000042
+    """
+    from controltower.decisions import customer_note
+
+    with _open() as workspace:
+        note = customer_note(workspace, key, account_id=account)
+    if as_json:
+        typer.echo(note.model_dump_json())
+        return
+    out.print(note.text, markup=False, highlight=False)

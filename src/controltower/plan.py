@@ -1,8 +1,8 @@
 """The pipeline end to end: ``tower plan`` as one library call.
 
 :func:`build_plan` is a short list of named steps (synthesize if stale, value, optimize,
-economics, adoption, diagnose), each in its own stage package; it returns a :class:`Plan`
-whose JSON form is the machine-readable plan of PRODUCT.md.
+decisions, economics, adoption, diagnose), each in its own stage package; it returns a
+:class:`Plan` whose JSON form is the machine-readable plan of PRODUCT.md.
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from controltower import __version__
-from controltower.diagnose.models import Adoption, Economics, Finding
+from controltower.decisions import (
+    DecisionReview,
+    Productization,
+    review_workspace,
+    workspace_productization,
+)
+from controltower.diagnose.adoption import track_adoption
+from controltower.diagnose.assess import assess_roadmap
+from controltower.diagnose.models import Adoption, DiagnosticCode, Economics, Finding
 from controltower.optimize import Roadmap, RoadmapEntry, plan_roadmap
 from controltower.optimize.scenario import load_scenario
 from controltower.synthesize.pipeline import Progress, ensure_synthesized
@@ -35,10 +43,19 @@ class Plan(BaseModel):
     diagnostics: list[Finding] = Field(
         default_factory=list, description="Failure modes found on the roadmap, worst first."
     )
+    diagnostics_checked: list[DiagnosticCode] = Field(
+        default_factory=list, description="The failure-mode detectors that ran."
+    )
     economics: Economics | None = Field(
         None, description="FDE economics per period, with and without the roadmap."
     )
     adoption: Adoption | None = Field(None, description="Adoption of shipped capabilities.")
+    decisions: DecisionReview | None = Field(
+        None, description="Standing decisions and those to revisit (a trigger fired)."
+    )
+    productization: Productization | None = Field(
+        None, description="Bespoke work per deployment that became platform capability."
+    )
     meta: dict[str, object] = Field(
         description="Versions, settings, timings, solver status, periods and capacity use."
     )
@@ -112,10 +129,33 @@ def build_plan(
         workspace, evaluation=evaluation, settings=settings, risk_averse=risk_averse
     )
     timer.lap("optimize")
+    decisions = review_workspace(
+        workspace,
+        evaluation=evaluation,
+        roadmap_status={e.capability_id: e.status for e in roadmap.entries},
+    )
+    productization = workspace_productization(workspace, evaluation=evaluation)
+    timer.lap("decisions")
+    assessment = assess_roadmap(
+        workspace,
+        evaluation,
+        roadmap.entries,
+        roadmap.capacity,
+        settings,
+        decided={d.subject for d in decisions.standing},
+    )
+    adoption = track_adoption(workspace, evaluation, settings)
+    timer.lap("economics_adoption_diagnose")
     plan = Plan(
         patterns=evaluation.patterns,
         candidates=evaluation.candidates,
         roadmap=roadmap.entries,
+        diagnostics=assessment.diagnosis.findings,
+        diagnostics_checked=assessment.diagnosis.checked,
+        economics=assessment.economics,
+        adoption=adoption,
+        decisions=decisions,
+        productization=productization,
         meta=_meta(
             roadmap,
             scenario=scenario,

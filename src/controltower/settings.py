@@ -10,9 +10,10 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from controltower.errors import BundleError, Problem
 
@@ -69,7 +70,91 @@ class EconomicsSettings(_Section):
         0.05,
         ge=-1.0,
         le=10.0,
-        description="Growth of the number of accounts per period (0.05 = +5% a period).",
+        description="Growth of the number of accounts per period (0.05 = +5% a period); "
+        "also the growth of new deployments in the FDE economics when growth_source is "
+        "'settings' (or 'auto' without enough history).",
+    )
+    growth_source: Literal["auto", "history", "settings"] = Field(
+        "auto",
+        description="Where the FDE economics take the growth of new deployments from: "
+        "'history' fits the deployments.csv start dates, 'settings' uses "
+        "account_growth_per_period, 'auto' (default) uses history when it is long enough "
+        "(min_history_periods, min_history_deployments), since the PM's own record beats a "
+        "guess.",
+    )
+    min_history_periods: int = Field(
+        4,
+        ge=2,
+        le=40,
+        description="Periods of deployment history (to the nearest period) needed before "
+        "'auto' growth trusts it (4: a year of quarters, one full seasonal cycle; fewer "
+        "cannot tell growth from seasonality).",
+    )
+    min_history_deployments: int = Field(
+        12,
+        ge=2,
+        description="Deployment starts in those periods needed before 'auto' growth trusts the "
+        "history (12: with fewer, the standard error of a four-period growth fit exceeds "
+        "25% a period, wider than any plausible growth).",
+    )
+    adoption_lag_periods: float = Field(
+        1.0,
+        ge=0.0,
+        le=12.0,
+        description="Periods a shipped capability takes to absorb its full share of bespoke "
+        "work: its effect ramps linearly over them from the period after it ships (1: a "
+        "quarter, one release and deployment cycle; `tower adoption` shows your own median "
+        "days to adopt). Most likely value of a triangular range 0 to twice it.",
+    )
+    absorbed_share_cap: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="Largest share of bespoke FDE work that shipped capabilities can absorb "
+        "together (0.8: a fifth stays customer-specific glue to the customer's own systems "
+        "and data, however mature the platform).",
+    )
+    other_cogs_share: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Cost of goods sold besides FDE hours (hosting, inference, support) as a "
+        "share of revenue, taken off the gross margin (0: the engine has no data on them, so "
+        "the margin shown is the FDE-only margin; set e.g. 0.25 for your own figure).",
+    )
+    uncertainty: float = Field(
+        1.0,
+        ge=0.0,
+        le=3.0,
+        description="Width of every uncertain input of the FDE economics around its most "
+        "likely value, as a multiple of its documented range (1: the ranges of "
+        "docs/economics.md; 0: no uncertainty, P10 = P50 = P90; 2: twice as wide).",
+    )
+
+
+class AdoptionSettings(_Section):
+    """When a shipped capability counts as adopted (``tower adoption``)."""
+
+    target_share: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Share of its eligible accounts (those whose evidence it addresses) a "
+        "shipped capability must reach (0.5: a capability built for a recurring pattern "
+        "should serve at least half of the accounts that asked for it; below that the "
+        "pattern was likely misread).",
+    )
+    window_days: int = Field(
+        180,
+        ge=1,
+        description="Days after shipping to reach the target share (180: two quarters, one "
+        "release cycle plus one deployment cycle at the accounts).",
+    )
+    grace_days: int = Field(
+        30,
+        ge=0,
+        description="Days after shipping before adoption is judged at all: too early before "
+        "then (30: usage reports lag a release by weeks).",
     )
 
 
@@ -341,6 +426,251 @@ class OptimizeSettings(_Section):
     )
 
 
+class ReportSettings(_Section):
+    """How ``tower plan --report`` writes the report."""
+
+    quotes_per_pattern: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="Representative quotes shown per pattern (3: enough to hear the voice of "
+        "the field without turning the patterns section into a transcript).",
+    )
+    ids_per_claim: int = Field(
+        8,
+        ge=1,
+        le=200,
+        description="Evidence ids linked per claim; the rest are counted ('+N more') and "
+        "listed by `tower why ID` (8 keeps a table row on one or two lines).",
+    )
+    table_rows: int = Field(
+        15,
+        ge=1,
+        le=10_000,
+        description="Rows shown in long tables such as deployments (15: a printed page); the "
+        "rest are counted.",
+    )
+    top_risks: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Risks listed in the one-page executive brief (3: what fits on a page; "
+        "the diagnostics section lists all).",
+    )
+    llm_timeout_seconds: float = Field(
+        60.0,
+        gt=0.0,
+        description="Seconds to wait for the optional language-model endpoint before falling "
+        "back to the deterministic narrative (60: a long completion on a busy server).",
+    )
+    llm_temperature: float = Field(
+        0.2,
+        ge=0.0,
+        le=2.0,
+        description="Sampling temperature sent to the optional language model (low: a report "
+        "should say the same thing twice).",
+    )
+
+
+class DiagnosticsSettings(_Section):
+    """Thresholds of the failure-mode detectors (``tower diagnose``; docs/diagnostics.md).
+
+    Shares are of the planned effort (engineer-weeks) or planned P50 value; each detector
+    warns past its ``*_warn`` threshold and is critical past its ``*_critical`` one.
+    """
+
+    narrow_max_accounts: int = Field(
+        2,
+        ge=1,
+        description="chasing-requests: a planned item whose evidence spans at most this many "
+        "distinct accounts is narrow demand (2: below readiness.min_accounts' default of 3, "
+        "the breadth a pattern needs to be standardized).",
+    )
+    narrow_effort_warn: float = Field(
+        0.25,
+        gt=0.0,
+        le=1.0,
+        description="chasing-requests: share of planned effort on narrow items that warns (a "
+        "quarter: more than the ~20% a platform team typically budgets for customer specials).",
+    )
+    narrow_effort_critical: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="chasing-requests: share of planned effort on narrow items that is "
+        "critical (half the roadmap serves one or two accounts).",
+    )
+    unevidenced_effort_warn: float = Field(
+        0.2,
+        gt=0.0,
+        le=1.0,
+        description="ignoring-field-feedback: share of planned effort on items with no linked "
+        "signal or custom work that warns (20%: the usual allowance for platform work no "
+        "customer asks for).",
+    )
+    unevidenced_effort_critical: float = Field(
+        0.4,
+        gt=0.0,
+        le=1.0,
+        description="ignoring-field-feedback: share of planned effort with no field evidence "
+        "that is critical (twice the allowance).",
+    )
+    unaddressed_ready_warn: float = Field(
+        0.34,
+        gt=0.0,
+        le=1.0,
+        description="ignoring-field-feedback: share of the accounts behind patterns ready to "
+        "standardize that no planned or shipped candidate addresses, that warns (a third).",
+    )
+    unaddressed_ready_critical: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="ignoring-field-feedback: share of the ready patterns' accounts left "
+        "unaddressed that is critical (the plan ignores most of the ready demand).",
+    )
+    feature_effort_warn: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="features-over-capabilities: share of planned effort on single-use items "
+        "(kind=feature, or unlabelled and narrow) that warns (0.5: 'mostly' features).",
+    )
+    feature_effort_critical: float = Field(
+        0.7,
+        gt=0.0,
+        le=1.0,
+        description="features-over-capabilities: share of planned effort on single-use items "
+        "that is critical (seven weeks in ten).",
+    )
+    feasibility_min_confidence: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="underestimated-constraints: a planned item whose model feasibility is "
+        "'partial' with a confidence below this warns (0.5: less likely than not to work); "
+        "feasibility 'no' is always critical.",
+    )
+    utilisation_warn: float = Field(
+        0.85,
+        gt=0.0,
+        description="underestimated-constraints: share of a team's capacity used in a period "
+        "that warns (0.85: past it queueing delays grow steeply, Kingman's formula; leaves "
+        "no room for fires).",
+    )
+    utilisation_critical: float = Field(
+        1.0,
+        gt=0.0,
+        description="underestimated-constraints: share of a team's capacity used in a period "
+        "that is critical when exceeded (more weeks planned than the team has).",
+    )
+    wide_effort_ratio: float = Field(
+        1.5,
+        ge=1.0,
+        description="underestimated-constraints: effort_high / effort_weeks at or above which "
+        "an item's estimate is wide (1.5: the top of the cone of uncertainty once "
+        "requirements are known, 0.67x-1.5x).",
+    )
+    overrun_warn: float = Field(
+        0.1,
+        gt=0.0,
+        le=1.0,
+        description="underestimated-constraints: uncovered overrun (effort_high - effort "
+        "beyond the free weeks of the item's team in its periods) as a share of planned "
+        "effort that warns (10%).",
+    )
+    overrun_critical: float = Field(
+        0.25,
+        gt=0.0,
+        le=1.0,
+        description="underestimated-constraints: uncovered overrun share of planned effort "
+        "that is critical (a quarter of the plan could slip).",
+    )
+    large_accounts_share: float = Field(
+        0.2,
+        gt=0.0,
+        lt=1.0,
+        description="current-customers-only: the largest accounts are this share of all "
+        "accounts by ARR (0.2: the Pareto head, which typically holds most of the ARR).",
+    )
+    large_value_warn: float = Field(
+        0.6,
+        gt=0.0,
+        le=1.0,
+        description="current-customers-only: share of planned P50 value resting on the "
+        "largest accounts (value-weighted share of each item's evidence accounts) that "
+        "warns (0.6: three times their head count share at the default 0.2).",
+    )
+    large_value_critical: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="current-customers-only: share of planned value resting on the largest "
+        "accounts that is critical (four times their head count share).",
+    )
+    reach_min: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="current-customers-only: a planned item widens reach when at least this "
+        "share of its evidence accounts is mid-market, smb or tier 2-3 (0.5: most of them).",
+    )
+    premature_effort_warn: float = Field(
+        0.1,
+        gt=0.0,
+        le=1.0,
+        description="premature-standardization: share of planned effort on capabilities whose "
+        "patterns are all watch or keep-custom that warns (10%: more than an exploration "
+        "budget).",
+    )
+    premature_effort_critical: float = Field(
+        0.3,
+        gt=0.0,
+        le=1.0,
+        description="premature-standardization: share of planned effort on capabilities whose "
+        "patterns are not ready that is critical.",
+    )
+    disagreement_std: float = Field(
+        1.25,
+        gt=0.0,
+        le=2.0,
+        description="coordination-breakdown: standard deviation of the role stances (-2..2) "
+        "on a planned item, without a recorded decision, at or above which the roles are "
+        "split (1.25: a third of the roles three points from the rest; one outlier is not "
+        "enough). A blocking stance overridden without a decision is always critical.",
+    )
+    hours_fall_min: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="high-touch-trap: least relative fall of P50 FDE hours per new deployment "
+        "from the first to the last period with the plan (0.1: 10% over the horizon); less "
+        "warns, no fall and no escape period is critical.",
+    )
+
+    @model_validator(mode="after")
+    def _warn_not_above_critical(self) -> DiagnosticsSettings:
+        """Each ``*_warn`` threshold is at most its ``*_critical`` one."""
+        for name in type(self).model_fields:
+            critical = name.removesuffix("_warn") + "_critical"
+            if name.endswith("_warn") and getattr(self, name) > getattr(self, critical):
+                raise ValueError(f"{name} must not exceed {critical}")
+        return self
+
+
+class DecisionSettings(_Section):
+    """The decision log and the productization rate shown beside it."""
+
+    productization_window_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Days after an FDE's bespoke build within which a capability shipped for "
+        "its pattern counts as the engagement giving back to the platform (90: one quarter, "
+        "the usual planning period, so a build can be standardized in the next period).",
+    )
+
+
 class Settings(_Section):
     """All settings of a workspace, by section (the tables of ``workspace.toml``)."""
 
@@ -352,6 +682,10 @@ class Settings(_Section):
     readiness: ReadinessSettings = Field(default_factory=ReadinessSettings)
     lenses: LensSettings = Field(default_factory=LensSettings)
     optimize: OptimizeSettings = Field(default_factory=OptimizeSettings)
+    decisions: DecisionSettings = Field(default_factory=DecisionSettings)
+    diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    adoption: AdoptionSettings = Field(default_factory=AdoptionSettings)
 
     def to_toml(self) -> str:
         """Render the settings as TOML, every key written, in a stable order."""

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from controltower.errors import InputError
 from controltower.settings import Settings, parse_settings
 from controltower.workspace import Workspace, write_atomically
+
+if TYPE_CHECKING:
+    from controltower.diagnose.models import Economics, Finding
 
 BASE = "base"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -96,6 +100,16 @@ class Move(BaseModel):
     b: str
 
 
+class DiagnosticDiff(BaseModel):
+    """One failure-mode finding and the scenario(s) it appears in."""
+
+    code: str
+    subjects: list[str]
+    severity_a: str | None = Field(description="Its severity under A (None: not found).")
+    severity_b: str | None
+    message: str = Field(description="The message under B, else under A.")
+
+
 class Comparison(BaseModel):
     """Two scenarios' roadmaps side by side."""
 
@@ -107,32 +121,75 @@ class Comparison(BaseModel):
     planned_b: int
     moves: list[Move]
     capacity: dict[str, tuple[float, float]]
+    diagnostics: list[DiagnosticDiff] = Field(
+        description="Failure-mode findings per code and subject: in A, in B or both."
+    )
+    escape_a: str | None = Field(description="Escape point of the FDE economics under A.")
+    escape_b: str | None
+    hours_per_new_deployment: tuple[float, float] = Field(
+        description="P50 FDE hours per new deployment in the last period, under A and B."
+    )
     meta_a: dict[str, object]
     meta_b: dict[str, object]
 
 
+def _diagnostic_diffs(first: Sequence[Finding], second: Sequence[Finding]) -> list[DiagnosticDiff]:
+    """Findings keyed by code and subjects, with their severity in each scenario."""
+
+    def key(finding: Finding) -> tuple[str, tuple[str, ...], str]:
+        return finding.code, tuple(finding.subjects), finding.metric
+
+    in_a = {key(f): f for f in first}
+    in_b = {key(f): f for f in second}
+    return [
+        DiagnosticDiff(
+            code=k[0],
+            subjects=list(k[1]),
+            severity_a=in_a[k].severity if k in in_a else None,
+            severity_b=in_b[k].severity if k in in_b else None,
+            message=(in_b.get(k) or in_a[k]).message,
+        )
+        for k in [*in_a, *(k for k in in_b if k not in in_a)]
+    ]
+
+
 def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
-    """Plan both scenarios and compare: items that move, value and capacity use per team."""
+    """Plan both scenarios and compare them side by side.
+
+    Items that move, value, capacity use per team, the failure-mode findings and the FDE
+    economics (escape point, hours per new deployment) under each.
+    """
+    from controltower.decisions import decided_subjects
+    from controltower.diagnose.assess import Assessment, assess_roadmap
     from controltower.optimize import Roadmap, plan_roadmap
     from controltower.value import evaluate
 
     evaluation = evaluate(workspace)
+    decided = decided_subjects(workspace)
 
-    def run(name: str) -> Roadmap:
+    def run(name: str) -> tuple[Roadmap, Assessment]:
         settings = load_scenario(workspace, name)
         same_value = settings.value == workspace.settings.value and (
             settings.planning.horizon_periods == workspace.settings.planning.horizon_periods
         )
-        if same_value:
-            return plan_roadmap(workspace, evaluation=evaluation, settings=settings)
         original = workspace.settings
         workspace.settings = settings
         try:
-            return plan_roadmap(workspace, evaluation=evaluate(workspace), settings=settings)
+            valued = evaluation if same_value else evaluate(workspace)
+            roadmap = plan_roadmap(workspace, evaluation=valued, settings=settings)
+            return roadmap, assess_roadmap(
+                workspace,
+                valued,
+                roadmap.entries,
+                roadmap.capacity,
+                settings,
+                decided=decided,
+                source=name,
+            )
         finally:
             workspace.settings = original
 
-    first, second = run(a), run(b)
+    (first, assessed_a), (second, assessed_b) = run(a), run(b)
 
     def place(entry_status: str, period: str | None) -> str:
         return period if period and entry_status in ("now", "next", "later") else entry_status
@@ -163,6 +220,20 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         planned_b=sum(e.status in planned for e in second.entries),
         moves=moves,
         capacity=capacity,
+        diagnostics=_diagnostic_diffs(assessed_a.diagnosis.findings, assessed_b.diagnosis.findings),
+        escape_a=assessed_a.economics.escape_period,
+        escape_b=assessed_b.economics.escape_period,
+        hours_per_new_deployment=(
+            _last_hours(assessed_a.economics),
+            _last_hours(assessed_b.economics),
+        ),
         meta_a=first.meta,
         meta_b=second.meta,
     )
+
+
+def _last_hours(economics: Economics) -> float:
+    """P50 FDE hours per new deployment in the horizon's last period (0 without periods)."""
+    if not economics.periods:
+        return 0.0
+    return economics.periods[-1].with_plan.fde_hours_per_new_deployment.p50
