@@ -22,7 +22,7 @@ from pathlib import Path
 
 from controltower.errors import BundleError, InputError, Problem
 from controltower.ingest.csvfile import CsvFile
-from controltower.optimize import RoadmapEntry, TeamLoad
+from controltower.optimize import RoadmapEntry, TeamLoad, left_out_entries, sort_entries
 from controltower.optimize.explain import status_of
 from controltower.optimize.model import Item, RoadmapProblem
 from controltower.optimize.problem import (
@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 COLUMNS = ("capability_id", "period", "team")
-_ORDER = {"now": 0, "next": 1, "later": 2, "deferred": 3, "refused": 4}
 
 
 class RoadmapFileError(BundleError):
@@ -257,25 +256,7 @@ def roadmap_entries(
                 value=item.value,
             )
         )
-    for candidate_id, reason in left_out.items():
-        candidate = evaluation.candidate(candidate_id)
-        entries.append(
-            RoadmapEntry(
-                capability_id=candidate_id,
-                name=names.get(candidate_id, candidate_id),
-                team=candidate.model.team if candidate else None,
-                period=None,
-                end_period=None,
-                effort_weeks=None,
-                load={},
-                status="deferred",
-                reason=reason,
-                value=0.0,
-            )
-        )
-    entries.sort(
-        key=lambda e: (_ORDER[e.status], e.period or "", -e.planned_value, e.capability_id)
-    )
+    entries = sort_entries([*entries, *left_out_entries(evaluation, left_out)])
     return AuditedRoadmap(source=source, entries=entries, capacity=_capacity(problem, entries))
 
 

@@ -23,7 +23,17 @@ from controltower.settings import Settings
 from controltower.value import Evaluation, evaluate
 from controltower.workspace import Workspace
 
-__all__ = ["Roadmap", "RoadmapEntry", "TeamLoad", "WhyNot", "plan_roadmap", "why_not"]
+__all__ = [
+    "STATUS_ORDER",
+    "Roadmap",
+    "RoadmapEntry",
+    "TeamLoad",
+    "WhyNot",
+    "left_out_entries",
+    "plan_roadmap",
+    "sort_entries",
+    "why_not",
+]
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +160,19 @@ def _entries(
                 planned_value=placed.value if placed else 0.0,
             )
         )
+    entries.extend(left_out_entries(evaluation, left_out))
+    return sort_entries(entries)
+
+
+def left_out_entries(evaluation: Evaluation, left_out: dict[str, str]) -> list[RoadmapEntry]:
+    """Deferred entries for candidates that never entered the model (with why)."""
+    entries = []
     for candidate_id, reason in left_out.items():
         candidate = evaluation.candidate(candidate_id)
         entries.append(
             RoadmapEntry(
                 capability_id=candidate_id,
-                name=names.get(candidate_id, candidate_id),
+                name=candidate.name if candidate else candidate_id,
                 team=candidate.model.team if candidate else None,
                 period=None,
                 end_period=None,
@@ -166,9 +183,18 @@ def _entries(
                 value=0.0,
             )
         )
-    order = {"now": 0, "next": 1, "later": 2, "deferred": 3, "refused": 4}
-    entries.sort(key=lambda e: (order[e.status], e.period or "", -e.planned_value, e.capability_id))
     return entries
+
+
+STATUS_ORDER = {"now": 0, "next": 1, "later": 2, "deferred": 3, "refused": 4}
+
+
+def sort_entries(entries: list[RoadmapEntry]) -> list[RoadmapEntry]:
+    """Roadmap order: by status, then first period, then planned value (highest first)."""
+    return sorted(
+        entries,
+        key=lambda e: (STATUS_ORDER[e.status], e.period or "", -e.planned_value, e.capability_id),
+    )
 
 
 def plan_roadmap(
