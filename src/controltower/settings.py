@@ -450,6 +450,14 @@ class ReportSettings(_Section):
         description="Rows shown in long tables such as deployments (15: a printed page); the "
         "rest are counted.",
     )
+    brief_items: int = Field(
+        6,
+        ge=1,
+        le=50,
+        description="Planned items listed in the executive brief, 'now' first then by value "
+        "(6: a one-page brief; the roadmap section lists every item and the brief counts "
+        "the rest).",
+    )
     top_risks: int = Field(
         3,
         ge=1,

@@ -504,9 +504,11 @@ class _Builder:
             )
             for e in self.left_out_entries()
         ]
+        shown = self.settings.brief_items
         return Brief(
             kpis=self.kpis(planned),
-            build=build,
+            build=build[:shown],
+            build_more=max(0, len(build) - shown),
             refuse=refuse,
             economics=self.economics_line(),
             risks=self.risks(),

@@ -89,6 +89,7 @@ class Brief(BaseModel):
 
     kpis: list[Kpi]
     build: list[BriefItem]
+    build_more: int = 0
     refuse: list[BriefItem]
     economics: str
     risks: list[BriefItem]
