@@ -13,10 +13,12 @@ from typer.testing import CliRunner
 from conftest import write_bundle
 from controltower.cli import app
 from controltower.ingest.bundle import import_bundle
+from controltower.optimize import model as optimize_model
 from controltower.optimize import plan_roadmap, why_not
 from controltower.optimize.bundle import BundleProblem, closure, greedy_bundle, solve_bundle
 from controltower.optimize.explain import why_not as why_not_problem
 from controltower.optimize.model import (
+    Bundle,
     Item,
     PlanConflictError,
     RoadmapProblem,
@@ -137,6 +139,31 @@ def test_why_not_finds_displacement_and_smallest_changes() -> None:
     assert changes["capacity"].period == "P0"
 
 
+def test_why_not_capacity_spread_over_the_periods_an_item_spans() -> None:
+    # Six 7-week items worth 100 fill two per period (14 of 16 weeks; a third never fits).
+    # x (12 weeks, at most 8 a period) spans two periods at 6 a period and is worth less
+    # than a filler it would displace. Adding 4 weeks to each of two consecutive periods
+    # fits it beside the fillers (8 in all); one period alone needs 10 (x then takes one
+    # period: 12 beside 14).
+    fillers = [Item(f"f{k}", "core", 7, 100.0) for k in range(6)]
+    x = Item("x", "core", 12, 50.0)
+    p = RoadmapProblem(
+        ["P0", "P1", "P2"], {"core": [16, 16, 16]}, [*fillers, x], max_period_share=0.5
+    )
+    assert p.duration(x) == 2
+    solution = solve_roadmap(p)
+    assert "x" not in solution.placements
+    changes = [c for c in why_not_problem(p, solution, "x", tolerance=0.1).changes]
+    capacity = [c for c in changes if c.kind == "capacity"]
+    assert [(c.amount, c.weeks) for c in capacity[:2]] == [
+        (8.0, {"P0": 4.0, "P1": 4.0}),
+        (8.0, {"P1": 4.0, "P2": 4.0}),
+    ]
+    assert sorted(c.amount for c in capacity[2:]) == [10.0, 10.0, 10.0]
+    value = next(c for c in changes if c.kind == "value")
+    assert 200.0 <= value.amount <= 202.0  # x then displaces one filler in each of 2 periods
+
+
 def brute_force(p: BundleProblem) -> float:
     best = 0.0
     n = len(p.costs)
@@ -169,6 +196,88 @@ def test_bundle_mode_matches_brute_force(seed: int) -> None:
     assert greedy_bundle(p).profit <= solution.profit
 
 
+def roadmap_brute_force(p: RoadmapProblem) -> float:
+    """Best plan value over every choice of start (or none) per item."""
+    by_id = {i.id: i for i in p.items}
+    choices = [[None, *p.starts(i)] for i in p.items]
+    best = -1.0
+    for pick in itertools.product(*choices):
+        starts = {i.id: s for i, s in zip(p.items, pick, strict=True) if s is not None}
+        used = {(t, q): 0.0 for t in p.capacity for q in range(len(p.periods))}
+        for i_id, s in starts.items():
+            item = by_id[i_id]
+            d = p.duration(item)
+            for q in range(s, s + d):
+                used[item.team, q] += item.effort / d
+        if any(w > p.usable(t)[q] + 1e-9 for (t, q), w in used.items()):
+            continue
+        if any(i.must and i.id not in starts for i in p.items):
+            continue
+        if any(
+            d not in starts or starts[i] < starts[d] + p.duration(by_id[d])
+            for i in starts
+            for d in by_id[i].depends_on
+            if d in by_id
+        ):
+            continue
+        if any(x in starts for i in starts for x in by_id[i].excludes):
+            continue
+        best = max(best, plan_value(p, starts))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_roadmap_bundles_match_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Odd seeds also start the search from a relax-and-fix plan (normally big models only).
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 0 if seed % 2 else 10**9)
+    rng = random.Random(100 + seed)
+    teams = ["t1", "t2"]
+    items = []
+    for k in range(rng.randint(3, 6)):
+        deps = (f"i{rng.randrange(k)}",) if k and rng.random() < 0.25 else ()
+        items.append(
+            Item(
+                f"i{k}",
+                rng.choice(teams),
+                float(rng.randint(2, 9)),
+                float(rng.choice([0, 0, rng.randint(1, 9)])),
+                depends_on=deps,
+            )
+        )
+    bundles = [
+        Bundle(f"acct{b}", float(rng.randint(5, 30)), tuple(rng.sample([i.id for i in items], 2)))
+        for b in range(rng.randint(1, 3))
+    ]
+    p = RoadmapProblem(
+        ["P0", "P1", "P2"],
+        {t: [float(rng.randint(4, 9)) for _ in range(3)] for t in teams},
+        items,
+        reserve=rng.choice([0.0, 0.15]),  # fractional usable weeks: the rounded rows bind
+        discount=0.9,
+        bundles=bundles,
+    )
+    solution = solve_roadmap(p, mip_rel_gap=0.0)
+    assert solution.optimal
+    assert solution.objective == pytest.approx(roadmap_brute_force(p))
+    starts = {i: placed.start for i, placed in solution.placements.items()}
+    assert solution.objective == pytest.approx(plan_value(p, starts))
+
+
+def test_bundle_counts_from_its_last_item_and_is_all_or_nothing() -> None:
+    # The bundle (worth 10) needs a and b; one period fits only one of them (6 of 10 weeks
+    # each), so the bundle completes in P1 (discounted 0.5) and c (worth 4) loses its room.
+    items = [Item("a", "core", 6, 0.0), Item("b", "core", 6, 0.0), Item("c", "core", 6, 4.0)]
+    deal = Bundle("acct", 10.0, ("a", "b"))
+    p = RoadmapProblem(["P0", "P1"], {"core": [10, 10]}, items, discount=0.5, bundles=[deal])
+    solution = solve_roadmap(p)
+    assert set(solution.placements) == {"a", "b"} and solution.bundles == {"acct": 1}
+    assert solution.objective == pytest.approx(5.0)
+    cheap = RoadmapProblem(["P0", "P1"], {"core": [10, 10]}, items, discount=0.3, bundles=[deal])
+    solution = solve_roadmap(cheap)
+    assert "c" in solution.placements and solution.bundles == {}
+    assert solution.objective == pytest.approx(4.0)
+
+
 # --- a planted workspace, end to end -------------------------------------------------
 
 
@@ -176,6 +285,9 @@ def test_bundle_mode_matches_brute_force(seed: int) -> None:
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("optimize")
     bundle = planted_bundle()
+    requires = {"big": "cap-big", "a": "cap-sso;cap-big", "b": "cap-nope", "c": "cap-done"}
+    for account in bundle["accounts"]:
+        account["requires"] = requires.get(account["account_id"], "")
     bundle["capabilities"].append(
         {
             "capability_id": "cap-big",
@@ -285,3 +397,26 @@ def test_scenario_compare_diagnoses_each_scenario(planted: Workspace) -> None:
     added = [d for d in strict.diagnostics if d.severity_b and not d.severity_a]
     assert [(d.code, d.severity_b) for d in added] == [("underestimated-constraints", "critical")]
     assert strict.hours_per_new_deployment[0] == strict.hours_per_new_deployment[1]
+
+
+def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
+    # big's deal needs cap-big alone; a's needs cap-sso and cap-big, which do not fit in
+    # the one 10-week period together (4 + 9), so it never completes and cap-sso, valued
+    # only through it, stays out; b's needs an unknown id (blocked); c's needs a shipped
+    # candidate only (complete already, left out).
+    settings = planted.settings.model_copy(deep=True)
+    settings.planning.value_mode = "bundles"
+    roadmap = plan_roadmap(planted, settings=settings)
+    assert roadmap.meta["value_mode"] == "bundles"
+    bundles = {b["account_id"]: b for b in roadmap.meta["bundles"]}  # type: ignore[attr-defined]
+    assert set(bundles) == {"big", "a", "b"}
+    assert bundles["big"]["completed"] == "2027-Q1" and bundles["a"]["completed"] is None
+    assert bundles["b"]["blocked"] == "requires cap-nope, which cannot be planned"
+    big = roadmap.entry("cap-big")
+    assert big is not None and big.status == "now" and big.value == 0.0
+    assert "completes bundle(s) big" in big.reason
+    sso = roadmap.entry("cap-sso")
+    assert sso is not None and sso.status == "deferred"
+    assert "bundle(s) a" in sso.reason and "cap-big" in sso.reason
+    assert roadmap.objective == pytest.approx(bundles["big"]["value"])
+    assert big.planned_value == pytest.approx(roadmap.objective)  # the deal it completes

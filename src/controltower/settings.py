@@ -55,6 +55,16 @@ class PlanningSettings(_Section):
         lt=1.0,
         description="Share of every team's capacity kept free for fires (0 to keep none).",
     )
+    value_mode: Literal["additive", "bundles"] = Field(
+        "additive",
+        description="What the roadmap optimizer maximises. 'additive': each candidate's own "
+        "value. 'bundles': an account whose accounts.csv row has a `requires` column "
+        "(`;`-separated capability ids) is a deal that closes only when every candidate it "
+        "requires has shipped; it is worth its ARR x value.revenue_share per year over the "
+        "horizon (discounted, weighted by the balance like revenue value), counted from the "
+        "period the last of them finishes. Candidates some bundle requires count only "
+        "through their bundles; the others keep their own value.",
+    )
 
 
 class EconomicsSettings(_Section):

@@ -53,7 +53,11 @@ class RoadmapEntry(BaseModel):
     status: Status
     reason: str
     value: float = Field(description="Weighted value the optimizer used (undiscounted).")
-    planned_value: float = Field(0.0, description="Discounted value at its planned start.")
+    planned_value: float = Field(
+        0.0,
+        description="Discounted value at its planned start (in the bundle value mode, with "
+        "the discounted value of the bundles it completes).",
+    )
 
 
 class TeamLoad(BaseModel):
@@ -88,6 +92,11 @@ class ChangeModel(BaseModel):
     description: str
     team: str | None = None
     period: str | None = None
+    weeks: dict[str, float] = Field(
+        default_factory=dict,
+        description="Usable weeks added per period (capacity changes; several consecutive "
+        "periods for an item that spans them).",
+    )
 
 
 class WhyNot(BaseModel):
@@ -157,7 +166,11 @@ def _entries(
                 status=status,
                 reason=reason,
                 value=item.value,
-                planned_value=placed.value if placed else 0.0,
+                planned_value=(
+                    placed.value + _explain.bundle_credit(problem, solution, item.id)
+                    if placed
+                    else 0.0
+                ),
             )
         )
     entries.extend(left_out_entries(evaluation, left_out))
@@ -246,6 +259,8 @@ def plan_roadmap(
             "balance": settings.planning.balance,
             "capacity_reserve": settings.planning.capacity_reserve,
             "shipped": [c.id for c in evaluation.candidates if c.status == "shipped"],
+            "value_mode": settings.planning.value_mode,
+            "bundles": _explain.bundle_summary(problem, solution),
         },
     )
 
@@ -312,6 +327,7 @@ def why_not(
                 description=c.description,
                 team=c.team,
                 period=c.period,
+                weeks=c.weeks,
             )
             for c in result.changes
         ],

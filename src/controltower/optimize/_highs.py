@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -100,11 +101,8 @@ class MilpResult:
         return self.values.size > 0 or self.status == "Optimal"
 
 
-def solve(
-    milp: Milp, *, time_limit: float = 60.0, mip_rel_gap: float = 1e-4, threads: int = 1
-) -> MilpResult:
-    """Solve a :class:`Milp` with HiGHS (maximise), silently."""
-    started = time.perf_counter()
+def _load(milp: Milp, *, time_limit: float, mip_rel_gap: float, threads: int) -> highspy.Highs:
+    """A silent HiGHS instance holding the model (maximise)."""
     h = new_highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
@@ -114,13 +112,7 @@ def solve(
     if n:
         h.addVars(n, np.array(milp.lower, dtype=np.float64), np.array(milp.upper, dtype=np.float64))
         h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(milp.cost, dtype=np.float64))
-        integer = np.flatnonzero(np.array(milp.integer, dtype=bool)).astype(np.int32)
-        if integer.size:
-            h.changeColsIntegrality(
-                integer.size,
-                integer,
-                np.full(integer.size, highspy.HighsVarType.kInteger),
-            )
+        _set_integrality(h, _integer_columns(milp), highspy.HighsVarType.kInteger)
     if milp.rows:
         starts = np.zeros(len(milp.rows), dtype=np.int32)
         index_parts: list[list[int]] = []
@@ -143,6 +135,48 @@ def solve(
             np.fromiter((v for part in value_parts for v in part), dtype=np.float64, count=offset),
         )
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    return h
+
+
+def _integer_columns(milp: Milp) -> NDArray[np.int32]:
+    return np.flatnonzero(np.array(milp.integer, dtype=bool)).astype(np.int32)
+
+
+def _set_integrality(h: highspy.Highs, columns: NDArray[np.int32], kind: object) -> None:
+    if columns.size:
+        h.changeColsIntegrality(columns.size, columns, np.full(columns.size, kind))
+
+
+def _fix(h: highspy.Highs, columns: NDArray[np.int32], values: FloatArray) -> None:
+    if columns.size:
+        h.changeColsBounds(columns.size, columns, values, values)
+
+
+def solve(
+    milp: Milp,
+    *,
+    time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-4,
+    threads: int = 1,
+    start: FloatArray | None = None,
+) -> MilpResult:
+    """Solve a :class:`Milp` with HiGHS (maximise), silently.
+
+    Args:
+        milp: The model.
+        time_limit: Seconds the solve may take.
+        mip_rel_gap: Relative gap at which optimality counts as proven.
+        threads: HiGHS threads.
+        start: A feasible solution to start from (every column's value), or None.
+    """
+    started = time.perf_counter()
+    h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
+    n = len(milp.cost)
+    if start is not None and n:
+        given = highspy.HighsSolution()
+        given.col_value = [float(v) for v in start]
+        given.value_valid = True
+        h.setSolution(given)
     h.run()
     seconds = time.perf_counter() - started
     status = h.getModelStatus()
@@ -167,3 +201,65 @@ def solve(
         seconds=seconds,
         values=values,
     )
+
+
+def relax_and_fix(
+    milp: Milp,
+    stages: Sequence[Sequence[int]],
+    *,
+    time_limit: float,
+    mip_rel_gap: float = 1e-4,
+    prune: float = 0.0,
+) -> FloatArray | None:
+    """A good feasible solution by relax-and-fix (a heuristic: no optimality claim).
+
+    Every integer column is relaxed; then, stage by stage, the stage's columns are made
+    integer, the model is solved (later stages still relaxed, earlier ones fixed) and the
+    stage's columns are fixed at their values. Integer columns in no stage are rounded
+    at the end (they must be implied integral by the others).
+
+    Args:
+        milp: The model.
+        stages: Integer columns to settle, stage by stage.
+        time_limit: Seconds for all stages together (shared out evenly as they go).
+        mip_rel_gap: Relative gap of each stage's solve.
+        prune: Columns at 0 in the first LP whose reduced cost loses more than this share
+            of the LP objective are kept at 0 throughout (0: none), to keep stages small.
+
+    Returns:
+        Every column's value, or None when a stage found nothing feasible or time ran out.
+    """
+    deadline = time.perf_counter() + time_limit
+    h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=1)
+    integer = _integer_columns(milp)
+    _set_integrality(h, integer, highspy.HighsVarType.kContinuous)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    if prune > 0:
+        solution = h.getSolution()
+        x = np.array(solution.col_value, dtype=np.float64)
+        reduced = np.array(solution.col_dual, dtype=np.float64)
+        threshold = prune * abs(float(h.getInfo().objective_function_value))
+        drop = np.flatnonzero((x < 1e-9) & (reduced < -threshold)).astype(np.int32)
+        _fix(h, drop, np.zeros(drop.size))
+    for k, stage in enumerate(stages):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        columns = np.array(stage, dtype=np.int32)
+        _set_integrality(h, columns, highspy.HighsVarType.kInteger)
+        h.setOptionValue("time_limit", left / (len(stages) - k))
+        h.run()
+        if h.getInfo().primal_solution_status != 2:
+            return None
+        values = np.round(np.array(h.getSolution().col_value, dtype=np.float64)[columns])
+        _fix(h, columns, values)
+        _set_integrality(h, columns, highspy.HighsVarType.kContinuous)
+    h.setOptionValue("time_limit", max(1.0, deadline - time.perf_counter()))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    values = np.array(h.getSolution().col_value, dtype=np.float64)
+    values[integer] = np.round(values[integer])
+    return values

@@ -14,14 +14,26 @@ total must stay within a budget. The 0/1 model (Bagnall et al. 2001; Veerapen et
 Requirements that no customer needs (directly or as a prerequisite) are left out, and a
 customer whose requirements with their prerequisites cost more than the budget is fixed
 at 0: both only shrink the model, the optimum is unchanged.
+
+The planner's bundle mode (``planning.value_mode = "bundles"``) is the same idea on the
+roadmap model: :func:`account_bundles` reads each account's ``requires`` attribute and
+:func:`apply_bundles` puts the bundles into a :class:`RoadmapProblem`, whose solver
+counts a bundle's value from the period its last required candidate finishes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
+from controltower.domain import LIST_SEPARATOR, Account
 from controltower.optimize._highs import Milp, solve
+from controltower.optimize.model import Bundle, RoadmapProblem
+from controltower.settings import Settings
+from controltower.value.model import discount_per_period, growth_factor
+
+REQUIRES = "requires"
+"""The accounts.csv attribute column naming the capability ids an account's deal needs."""
 
 
 @dataclass(frozen=True)
@@ -163,3 +175,60 @@ def greedy_bundle(problem: BundleProblem) -> BundleSolution:
         status="greedy",
         seconds=0.0,
     )
+
+
+def bundle_value(account: Account, settings: Settings) -> float:
+    """What an account's deal is worth to the optimizer once every candidate it needs ships.
+
+    Its ARR x ``value.revenue_share`` per year over the planning horizon, discounted (the
+    revenue value of the value model at full weight), then weighted by the fires-vs-leverage
+    balance b as revenue at risk is: x 2(1 - b), and x (1 + reach_uplift)^(2b - 1) for a
+    mid-market, smb or tier 2-3 account (1 at b = 0.5).
+    """
+    planning = settings.planning
+    years = growth_factor(planning.horizon_periods, 0.0, discount_per_period(settings))
+    revenue = account.arr * settings.value.revenue_share * years / planning.periods_per_year
+    wide = account.segment in ("mid-market", "smb") or account.tier >= 2
+    reach = 1.0 + (settings.value.reach_uplift if wide else 0.0)
+    b = planning.balance
+    return float(revenue * 2.0 * (1.0 - b) * reach ** (2.0 * b - 1.0))
+
+
+def account_bundles(accounts: Sequence[Account], settings: Settings) -> list[Bundle]:
+    """The bundles of the accounts whose row names required capabilities (``requires``)."""
+    bundles = []
+    for account in accounts:
+        raw = account.attributes.get(REQUIRES, "")
+        requires = tuple(dict.fromkeys(r.strip() for r in raw.split(LIST_SEPARATOR) if r.strip()))
+        if requires:
+            bundles.append(Bundle(account.account_id, bundle_value(account, settings), requires))
+    return bundles
+
+
+def apply_bundles(
+    problem: RoadmapProblem, bundles: Sequence[Bundle], shipped: Collection[str]
+) -> RoadmapProblem:
+    """Put bundles into a problem: the bundle value mode.
+
+    A required id that has shipped is satisfied and dropped; a bundle that requires an id
+    neither in the problem nor shipped (unknown, or a candidate left out of the model) can
+    never complete and is marked ``blocked`` with that reason. Candidates an unblocked
+    bundle requires count only through their bundles (own value 0); the others keep their
+    own value. A bundle all of whose candidates have shipped is complete already and left
+    out (it changes no decision).
+    """
+    known = {item.id for item in problem.items}
+    kept: list[Bundle] = []
+    for bundle in bundles:
+        missing = [r for r in bundle.requires if r not in known and r not in shipped]
+        needed = tuple(r for r in bundle.requires if r in known)
+        if missing:
+            blocked = "requires " + ", ".join(missing) + ", which cannot be planned"
+            kept.append(replace(bundle, requires=needed, blocked=blocked))
+        elif needed:
+            kept.append(replace(bundle, requires=needed))
+    in_bundle = {
+        r for bundle in kept if bundle.blocked is None and bundle.value > 0 for r in bundle.requires
+    }
+    items = [replace(i, value=0.0) if i.id in in_bundle else i for i in problem.items]
+    return replace(problem, items=items, bundles=kept)

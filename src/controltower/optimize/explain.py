@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from controltower.optimize.model import (
+    Bundle,
     Item,
     PlanConflictError,
     RoadmapProblem,
@@ -40,7 +42,70 @@ def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolutio
         parts.append("after " + ", ".join(deps))
     if item.must:
         parts.append("must=yes")
+    completes = [
+        f"{b.id} ({_money(b.value * problem.discount ** solution.bundles[b.id])})"
+        for b in completed_by(problem, solution).get(item.id, [])
+    ]
+    if completes:
+        parts.append("completes bundle(s) " + ", ".join(completes))
     return "; ".join(parts)
+
+
+def completed_by(problem: RoadmapProblem, solution: RoadmapSolution) -> dict[str, list[Bundle]]:
+    """The completed bundles by the item that completes each.
+
+    That is the bundle's last required item to finish (the first of them in ``requires``
+    order when several finish in the same period).
+    """
+    found: dict[str, list[Bundle]] = {}
+    for bundle in problem.bundles:
+        period = solution.bundles.get(bundle.id)
+        if period is None:
+            continue
+        last = next(r for r in problem.needed(bundle) if solution.placements[r].end == period)
+        found.setdefault(last, []).append(bundle)
+    return found
+
+
+def bundle_credit(problem: RoadmapProblem, solution: RoadmapSolution, item_id: str) -> float:
+    """Discounted value of the bundles an item completes (0 for most items)."""
+    return sum(
+        b.value * problem.discount ** solution.bundles[b.id]
+        for b in completed_by(problem, solution).get(item_id, [])
+    )
+
+
+def _bundle_note(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
+    """For an item whose value comes through bundles: which, and what else they need."""
+    notes = []
+    for bundle in problem.bundles_of(item.id):
+        others = [r for r in problem.needed(bundle) if r != item.id]
+        missing = [r for r in others if r not in solution.placements]
+        notes.append(
+            f"{bundle.id} ({_money(bundle.value)}"
+            + (f"; also needs {', '.join(others)}" if others else "")
+            + (f", of which {', '.join(missing)} not planned" if missing else "")
+            + ")"
+        )
+    return "its value counts through bundle(s) " + ", ".join(notes) + "; " if notes else ""
+
+
+def bundle_summary(problem: RoadmapProblem, solution: RoadmapSolution) -> list[dict[str, object]]:
+    """Each bundle of the problem: its value, the items it needs and when it completes."""
+    return [
+        {
+            "account_id": bundle.id,
+            "value": bundle.value,
+            "requires": list(bundle.requires),
+            "completed": (
+                problem.periods[solution.bundles[bundle.id]]
+                if bundle.id in solution.bundles
+                else None
+            ),
+            "blocked": bundle.blocked,
+        }
+        for bundle in problem.bundles
+    ]
 
 
 def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
@@ -68,7 +133,7 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
         return "excludes " + ", ".join(
             f"{x} (planned, value {_money(solution.placements[x].value)})" for x in rivals
         )
-    if item.value <= 0:
+    if not problem.has_stake(item):
         return "no value at stake (weighted value 0): nothing to gain from building it"
     used = solution.used.get(item.team, [0.0] * len(problem.periods))
     free = [max(0.0, u - w) for u, w in zip(usable, used, strict=True)]
@@ -82,7 +147,7 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
         if rivals_team
         else ""
     )
-    return (
+    return _bundle_note(problem, item, solution) + (
         f"loses to better uses: needs {item.effort / d:g} weeks/period of team {item.team} "
         f"for {d} period(s) (free: "
         + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
@@ -98,8 +163,10 @@ class Change:
         kind: ``capacity``, ``effort`` or ``value``.
         amount: Weeks of capacity added, effort in weeks, or the value needed.
         team: Team whose capacity grows (capacity only).
-        period: Period whose capacity grows (capacity only).
+        period: First period whose capacity grows (capacity only).
         description: The change in words.
+        weeks: Usable weeks added in each period (capacity only; several consecutive
+            periods for an item that spans them).
     """
 
     kind: str
@@ -107,6 +174,7 @@ class Change:
     description: str
     team: str | None = None
     period: str | None = None
+    weeks: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,6 +201,36 @@ def _with_item(problem: RoadmapProblem, item: Item) -> RoadmapProblem:
     return replace(problem, items=[item if i.id == item.id else i for i in problem.items])
 
 
+def capacity_windows(
+    problem: RoadmapProblem, item: Item, solution: RoadmapSolution
+) -> list[tuple[int, list[float]]]:
+    """Where more capacity could bring an item in, and how much each period lacks.
+
+    For every run of ``length`` consecutive periods of the item's team, ``length`` from 1
+    to the item's duration (more capacity never lengthens it), the usable weeks each period
+    of the run lacks for the item to take ``effort / length`` weeks there on top of what
+    the plan already uses (and within ``max_period_share``). Runs lacking nothing are left
+    out: capacity is not what keeps the item out there.
+
+    Returns:
+        ``(first period index, weeks lacking in each period of the run)`` per run.
+    """
+    periods = len(problem.periods)
+    usable = problem.usable(item.team)
+    used = solution.used.get(item.team, [0.0] * periods)
+    windows = []
+    for length in range(1, max(1, problem.duration(item)) + 1):
+        load = item.effort / length
+        for start in range(periods - length + 1):
+            lacking = [
+                max(0.0, load - (usable[q] - used[q]), load / problem.max_period_share - usable[q])
+                for q in range(start, start + length)
+            ]
+            if sum(lacking) > 1e-9:
+                windows.append((start, lacking))
+    return windows
+
+
 def _bisect(low: float, high: float, tol: float, inside: object) -> float:
     """Smallest x in (low, high] with ``inside(x)`` true, to ``tol`` (``inside(high)`` holds)."""
     assert callable(inside)
@@ -157,8 +255,12 @@ def why_not(
     """Force ``item_id`` in, compare, and search the smallest change that brings it in.
 
     Each change is found by exact re-solves: bisection on the item's effort (the largest that gets
-    in, to ``tolerance`` weeks), on its value (to 1%), and on added capacity of its team in each
-    period it could occupy (to ``tolerance`` weeks).
+    in, to ``tolerance`` weeks), on its value (to 1%), and on capacity added to its team over each
+    run of consecutive periods it could occupy, spread as those periods lack it (to ``tolerance``
+    weeks in total; :func:`capacity_windows`). Bisection takes a change that brings the item
+    in to keep it in when made larger; for capacity that can fail (extra room can let other
+    items regroup and win), so in such cases a smaller working amount may exist below the
+    one reported.
     """
     item = next(i for i in problem.items if i.id == item_id)
     if item_id in solution.placements:
@@ -187,7 +289,8 @@ def why_not(
     def test(p: RoadmapProblem) -> bool:
         return _is_in(p, item_id, time_limit, mip_rel_gap)
 
-    if item.value > 0 and test(_with_item(problem, replace(item, effort=tolerance))):
+    stake = problem.has_stake(item)
+    if stake and test(_with_item(problem, replace(item, effort=tolerance))):
         low, high = tolerance, item.effort  # in at low, out at high
         while high - low > tolerance:
             mid = (low + high) / 2
@@ -220,26 +323,60 @@ def why_not(
                     f"raise its weighted value from {_money(item.value)} to {_money(needed)}",
                 )
             )
-    keep = 1.0 - problem.reserve
-    for p, period in enumerate(problem.periods):
-
-        def grown(extra: float, p: int = p) -> RoadmapProblem:
-            row = list(problem.capacity.get(item.team, [0.0] * len(problem.periods)))
-            row[p] += extra / keep
-            return replace(problem, capacity={**problem.capacity, item.team: row})
-
-        if item.value <= 0 or not test(grown(item.effort)):
-            continue
-        extra = _bisect(0.0, item.effort, tolerance, lambda e, g=grown: test(g(e)))
-        changes.append(
-            Change(
-                "capacity",
-                round(extra, 2),
-                f"add {extra:.1f} usable weeks to team {item.team} in {period}",
-                team=item.team,
-                period=period,
-            )
-        )
+    if stake:
+        changes.extend(_capacity_changes(problem, item, solution, test, tolerance))
     capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
     others = [c for c in changes if c.kind != "capacity"]
     return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity)
+
+
+def _capacity_changes(
+    problem: RoadmapProblem,
+    item: Item,
+    solution: RoadmapSolution,
+    test: Callable[[RoadmapProblem], bool],
+    tolerance: float,
+) -> list[Change]:
+    """The smallest capacity additions, one per run of periods, that bring the item in.
+
+    Along each run of :func:`capacity_windows`, the weeks it lacks are scaled by a factor in
+    (0, 1] (at 1 the item fits without displacing anything) and the smallest factor that
+    brings the item into the optimal plan is found by bisection over exact re-solves, to
+    ``tolerance`` weeks in total. Runs where even the full amount does not bring it in
+    (capacity is not what keeps it out) are left out.
+    """
+    keep = 1.0 - problem.reserve
+    periods = len(problem.periods)
+    changes = []
+    for start, lacking in capacity_windows(problem, item, solution):
+
+        def grown(scale: float, start: int = start, lacking: list[float] = lacking) -> bool:
+            row = list(problem.capacity.get(item.team, [0.0] * periods))
+            for offset, weeks in enumerate(lacking):
+                row[start + offset] += scale * weeks / keep
+            return test(replace(problem, capacity={**problem.capacity, item.team: row}))
+
+        total = sum(lacking)
+        if not grown(1.0):
+            continue
+        scale = _bisect(0.0, 1.0, tolerance / total, grown)
+        names = problem.periods[start : start + len(lacking)]
+        weeks = {name: round(scale * w, 2) for name, w in zip(names, lacking, strict=True)}
+        where = (
+            f"in {names[0]}"
+            if len(names) == 1
+            else f"over {names[0]}-{names[-1]} ("
+            + ", ".join(f"{w:.1f} in {name}" for name, w in weeks.items())
+            + ")"
+        )
+        changes.append(
+            Change(
+                "capacity",
+                round(scale * total, 2),
+                f"add {scale * total:.1f} usable weeks to team {item.team} {where}",
+                team=item.team,
+                period=names[0],
+                weeks=weeks,
+            )
+        )
+    return changes

@@ -20,16 +20,24 @@ period it occupies, and it must finish inside the planning periods. Constraints:
 
 Objective: maximise ``sum value_i x discount^(s + duration_i - 1) x x[i, s]``: value
 counts from the period the item finishes in, discounted per period.
+
+Account bundles (the bundle value mode): a bundle's value counts, discounted, from the
+period the last of its required items finishes, and only when all of them are planned.
+Its continuous column ``y[b, t]`` (completed in period t) has the strong time-indexed
+rows ``sum_{t' <= t} y[b, t'] <= sum_{s + d_i - 1 <= t} x[i, s]`` for every required item
+i and period t; with the x integral the best y is integral (the earliest t at which every
+required item has finished), so y needs no integrality.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from controltower.errors import InputError
-from controltower.optimize._highs import Milp, MilpResult, solve
+from controltower.optimize._highs import FloatArray, Milp, MilpResult, relax_and_fix, solve
 
 _EPS = 1e-9
 
@@ -65,6 +73,25 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Bundle:
+    """An account's deal that closes only when every candidate it requires has shipped.
+
+    Attributes:
+        id: Account id.
+        value: Value once complete, before discounting: it counts from the period the last
+            required item finishes in.
+        requires: Ids of the items it needs (ids not in the problem are taken as shipped).
+        blocked: Why it can never complete (None when it can); a blocked bundle adds
+            nothing and binds nothing.
+    """
+
+    id: str
+    value: float
+    requires: tuple[str, ...]
+    blocked: str | None = None
+
+
+@dataclass(frozen=True)
 class RoadmapProblem:
     """Everything the roadmap model needs.
 
@@ -76,6 +103,7 @@ class RoadmapProblem:
         discount: Value factor per period of delay (1 = no discounting).
         max_period_share: Largest share of its team's peak period capacity one item may
             take in a period (it spans more periods otherwise).
+        bundles: Account bundles whose value counts once all their items are planned.
     """
 
     periods: Sequence[str]
@@ -84,6 +112,7 @@ class RoadmapProblem:
     reserve: float = 0.0
     discount: float = 1.0
     max_period_share: float = 1.0
+    bundles: Sequence[Bundle] = ()
 
     def usable(self, team: str) -> list[float]:
         """Usable weeks of a team per period (after the reserve; zeros when unknown)."""
@@ -120,6 +149,40 @@ class RoadmapProblem:
         """Discounted value of the item when it starts in period ``start``."""
         return item.value * self.discount ** (start + self.duration(item) - 1)
 
+    def needed(self, bundle: Bundle) -> list[str]:
+        """The bundle's required items that are in the problem (the others have shipped)."""
+        known = {item.id for item in self.items}
+        return [r for r in dict.fromkeys(bundle.requires) if r in known]
+
+    def bundles_of(self, item_id: str) -> list[Bundle]:
+        """The bundles that require an item (blocked ones left out)."""
+        return [b for b in self.bundles if b.blocked is None and item_id in b.requires]
+
+    def has_stake(self, item: Item) -> bool:
+        """Whether planning the item can add value: its own, or a bundle's it belongs to."""
+        return item.value > 0 or any(b.value > 0 for b in self.bundles_of(item.id))
+
+
+def completed_bundles(problem: RoadmapProblem, ends: Mapping[str, int]) -> dict[str, int]:
+    """Bundles all of whose required items are planned, with the period the last finishes.
+
+    Args:
+        problem: The problem the bundles belong to.
+        ends: Last period (index) of each planned item.
+    """
+    done: dict[str, int] = {}
+    for bundle in problem.bundles:
+        needed = problem.needed(bundle)
+        if bundle.blocked is None and needed and all(r in ends for r in needed):
+            done[bundle.id] = max(ends[r] for r in needed)
+    return done
+
+
+def bundles_value(problem: RoadmapProblem, done: Mapping[str, int]) -> float:
+    """Discounted value of completed bundles (completion period index by bundle id)."""
+    values = {b.id: b.value for b in problem.bundles}
+    return sum(values[b] * problem.discount**t for b, t in done.items())
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -150,6 +213,7 @@ class RoadmapSolution:
         gap: Relative gap at the end.
         seconds: Solve time.
         used: Weeks used by team and period index.
+        bundles: Completed bundles: the period (index) the last required item finishes in.
     """
 
     placements: dict[str, Placement]
@@ -159,6 +223,7 @@ class RoadmapSolution:
     gap: float
     seconds: float
     used: dict[str, list[float]] = field(default_factory=dict)
+    bundles: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,10 +236,12 @@ class _Built:
 def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
     milp = Milp()
     by_id = {item.id: item for item in problem.items}
+    duration = {item.id: problem.duration(item) for item in problem.items}
+    plannable = {item.id: problem.starts(item) for item in problem.items}
     columns: dict[str, list[tuple[int, int]]] = {}
     for item in problem.items:
-        starts = problem.starts(item)
-        if any(d in by_id and not problem.starts(by_id[d]) for d in item.depends_on):
+        starts = plannable[item.id]
+        if any(d in by_id and not plannable[d] for d in item.depends_on):
             starts = []
         columns[item.id] = [
             (s, milp.add_column(0.0 if soft_must else problem.start_value(item, s))) for s in starts
@@ -186,6 +253,11 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
             y = milp.add_column(1.0)
             milp.add_row([*cols, y], [1.0] * len(cols) + [-1.0], 0.0, 1.0)
             must_rows.append(item.id)
+        elif len(cols) > 1 and not soft_must:
+            # The item's selection as a column of its own: z = sum of its starts, so the
+            # solver can branch on "in or out" as well as on "when".
+            z = milp.add_column(0.0, lower=1.0 if item.must else 0.0)
+            milp.add_row([*cols, z], [1.0] * len(cols) + [-1.0], 0.0, 0.0)
         elif item.must:
             milp.add_row(cols, [1.0] * len(cols), 1.0, 1.0)
         elif len(cols) > 1:
@@ -197,12 +269,11 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
             if dep not in by_id or not mine:
                 continue
             theirs = columns[dep]
-            d_dep = problem.duration(by_id[dep])
             for t in range(periods):
                 started = [c for s, c in mine if s <= t]
                 if not started:
                     continue
-                finished = [c for s, c in theirs if s + d_dep - 1 < t]
+                finished = [c for s, c in theirs if s + duration[dep] - 1 < t]
                 milp.add_row(
                     started + finished,
                     [1.0] * len(started) + [-1.0] * len(finished),
@@ -219,22 +290,83 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
             cols = [c for _, c in columns[item.id]] + [c for _, c in columns[other]]
             if cols:
                 milp.add_row(cols, [1.0] * len(cols), -math.inf, 1.0)
-    for team in sorted({item.team for item in problem.items}):
-        usable = problem.usable(team)
-        for p in range(periods):
-            indices: list[int] = []
-            loads: list[float] = []
-            for item in problem.items:
-                if item.team != team:
-                    continue
-                d = problem.duration(item)
-                for s, c in columns[item.id]:
-                    if s <= p < s + d:
-                        indices.append(c)
-                        loads.append(item.effort / d)
-            if indices and sum(loads) > usable[p] + _EPS:
-                milp.add_row(indices, loads, -math.inf, usable[p])
+    _add_capacity(problem, milp, columns, duration)
+    _add_bundles(problem, milp, columns, soft_must=soft_must)
     return _Built(milp=milp, columns=columns, must_rows=must_rows)
+
+
+def _add_capacity(
+    problem: RoadmapProblem,
+    milp: Milp,
+    columns: dict[str, list[tuple[int, int]]],
+    duration: dict[str, int],
+) -> None:
+    """One capacity row per team and period, and its rounded-down copy where it differs.
+
+    The copy ``sum floor(load) x <= floor(usable)`` is a valid inequality (a Chvatal-Gomory
+    cut: its left side is an integer no larger than the original's), so it removes no
+    plan; but it tightens the relaxation wherever the usable weeks are fractional (a
+    reserve of 10% of 45 weeks leaves 40.5, which whole-week efforts can never fill) or
+    loads are (an item spread over periods).
+    """
+    rows: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
+    for item in problem.items:
+        d = duration[item.id]
+        for s, c in columns[item.id]:
+            for p in range(s, s + d):
+                indices, loads = rows.setdefault((item.team, p), ([], []))
+                indices.append(c)
+                loads.append(item.effort / d)
+    for (team, p), (indices, loads) in sorted(rows.items()):
+        usable = problem.usable(team)[p]
+        if sum(loads) <= usable + _EPS:
+            continue
+        milp.add_row(indices, loads, -math.inf, usable)
+        whole = [math.floor(w + 1e-9) for w in loads]
+        # Rounding the right side up past a float error (40.499999... stays 40) only
+        # weakens the copy, never invalidates it.
+        top = math.floor(usable + 1e-6)
+        if top < usable - 1e-6 or whole != loads:
+            kept = [(c, float(w)) for c, w in zip(indices, whole, strict=True) if w > 0]
+            milp.add_row([c for c, _ in kept], [w for _, w in kept], -math.inf, float(top))
+
+
+def _add_bundles(
+    problem: RoadmapProblem,
+    milp: Milp,
+    columns: dict[str, list[tuple[int, int]]],
+    *,
+    soft_must: bool,
+) -> None:
+    """Bundle columns y[b, t] (completed in period t) and their time-indexed rows."""
+    by_id = {item.id: item for item in problem.items}
+    for bundle in problem.bundles:
+        needed = problem.needed(bundle)
+        if bundle.blocked or bundle.value <= 0 or not needed or any(not columns[r] for r in needed):
+            continue
+        finish = {r: problem.duration(by_id[r]) - 1 for r in needed}
+        earliest = max(min(s for s, _ in columns[r]) + finish[r] for r in needed)
+        ys = [
+            (
+                t,
+                milp.add_column(
+                    0.0 if soft_must else bundle.value * problem.discount**t, integer=False
+                ),
+            )
+            for t in range(earliest, len(problem.periods))
+        ]
+        if len(ys) > 1:
+            milp.add_row([y for _, y in ys], [1.0] * len(ys), -math.inf, 1.0)
+        for r in needed:
+            for t, _ in ys:
+                done = [y for u, y in ys if u <= t]
+                finished = [c for s, c in columns[r] if s + finish[r] <= t]
+                milp.add_row(
+                    done + finished,
+                    [1.0] * len(done) + [-1.0] * len(finished),
+                    -math.inf,
+                    0.0,
+                )
 
 
 def _check_musts(problem: RoadmapProblem) -> None:
@@ -293,17 +425,49 @@ def _diagnose_infeasible(problem: RoadmapProblem, time_limit: float) -> str:
     )
 
 
+_WARM_COLUMNS = 2000
+"""Models with at least this many start columns get a relax-and-fix start."""
+_WARM_SHARE = 0.4
+"""Share of the time limit the start may take."""
+
+
+def _warm_start(problem: RoadmapProblem, built: _Built, seconds: float) -> FloatArray | None:
+    """A good plan to start the exact search from, for big models (None for small ones).
+
+    Relax-and-fix by period: the starts in the first period are made integral with later
+    periods relaxed, then fixed, and so on (:func:`relax_and_fix`). The solver's own
+    heuristics find poor plans on big models (many near-equal ways to fill each team's
+    periods), and a start close to the optimum lets its bound prove optimality sooner.
+    It changes only where the search starts, never what counts as optimal.
+    """
+    stages: list[list[int]] = [[] for _ in problem.periods]
+    for cols in built.columns.values():
+        for s, c in cols:
+            stages[s].append(c)
+    if sum(len(stage) for stage in stages) < _WARM_COLUMNS:
+        return None
+    return relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4)
+
+
 def solve_roadmap(
     problem: RoadmapProblem, *, time_limit: float = 30.0, mip_rel_gap: float = 1e-4
 ) -> RoadmapSolution:
-    """Solve the roadmap model.
+    """Solve the roadmap model to optimality (within ``mip_rel_gap``) or the time limit.
+
+    The model of the module docstring, with two exact strengthenings that remove no plan:
+    rounded-down copies of the capacity rows and a selection column per item (see
+    ``_build``); big models start from a relax-and-fix plan (:func:`_warm_start`).
 
     Raises:
         PlanConflictError: The must=yes items conflict with each other or the rules.
     """
     _check_musts(problem)
+    started = time.perf_counter()
     built = _build(problem)
-    result = solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+    start = _warm_start(problem, built, time_limit * _WARM_SHARE)
+    left = max(1.0, time_limit - (time.perf_counter() - started))
+    result = solve(built.milp, time_limit=left, mip_rel_gap=mip_rel_gap, start=start)
+    result = replace(result, seconds=time.perf_counter() - started)
     if not result.feasible:
         if result.status == "Infeasible":
             raise PlanConflictError(_diagnose_infeasible(problem, time_limit))
@@ -328,14 +492,16 @@ def read_solution(
                 row = used.setdefault(item.team, [0.0] * len(problem.periods))
                 for p, weeks in load.items():
                     row[p] += weeks
+    done = completed_bundles(problem, {i: p.end for i, p in placements.items()})
     return RoadmapSolution(
         placements=placements,
-        objective=sum(p.value for p in placements.values()),
+        objective=sum(p.value for p in placements.values()) + bundles_value(problem, done),
         status=result.status,
         optimal=result.optimal,
         gap=result.gap,
         seconds=result.seconds,
         used=used,
+        bundles=done,
     )
 
 
@@ -373,6 +539,8 @@ def greedy_roadmap(problem: RoadmapProblem) -> dict[str, int]:
 
 
 def plan_value(problem: RoadmapProblem, starts: dict[str, int]) -> float:
-    """Discounted value of a plan given as start periods."""
+    """Discounted value of a plan given as start periods (bundles it completes included)."""
     by_id = {item.id: item for item in problem.items}
-    return sum(problem.start_value(by_id[i], s) for i, s in starts.items())
+    ends = {i: s + problem.duration(by_id[i]) - 1 for i, s in starts.items()}
+    own = sum(problem.start_value(by_id[i], s) for i, s in starts.items())
+    return own + bundles_value(problem, completed_bundles(problem, ends))

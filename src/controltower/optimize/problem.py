@@ -9,8 +9,9 @@ from sqlalchemy import Connection
 
 from controltower.decisions import Decision, decision_holds, standing_decisions
 from controltower.decisions import store as decision_store
-from controltower.domain import Capability, ModelConstraint, TeamCapacity
+from controltower.domain import Account, Capability, ModelConstraint, TeamCapacity
 from controltower.ingest.contract import SPECS
+from controltower.optimize.bundle import account_bundles, apply_bundles
 from controltower.optimize.model import Item, RoadmapProblem
 from controltower.settings import Settings
 from controltower.store.rows import R, read_rows
@@ -33,6 +34,8 @@ class PlanningRows:
     """Standing decisions (a refuse or defer on a candidate holds it out)."""
     today: date = field(default_factory=date.today)
     """The date ``today`` means in the decisions' triggers."""
+    accounts: tuple[Account, ...] = ()
+    """The accounts (their ``requires`` attribute makes the bundles of the bundle mode)."""
 
 
 def _read(connection: Connection, entity: str, model: type[R]) -> list[R]:
@@ -46,11 +49,13 @@ def load_rows(workspace: Workspace) -> PlanningRows:
         constraints = _read(connection, "model_constraints", ModelConstraint)
         teams = _read(connection, "teams", TeamCapacity)
         decisions = decision_store.load_decisions(connection=connection)
+        accounts = _read(connection, "accounts", Account)
     return PlanningRows(
         capabilities={c.capability_id: c for c in capabilities},
         constraints=constraints,
         teams=teams,
         decisions=tuple(standing_decisions(decisions)),
+        accounts=tuple(accounts),
     )
 
 
@@ -114,6 +119,8 @@ def build_problem(
     engine proposals have no team or effort yet and are left out with that reason. A
     standing ``refuse`` decision forbids its candidate; a standing ``defer`` whose triggers
     have not fired leaves its candidate, and what depends on it, out (docs/decisions.md).
+    With ``planning.value_mode = "bundles"`` the accounts' bundles enter the problem
+    (:func:`controltower.optimize.bundle.apply_bundles`).
     """
     periods = planning_periods(settings, rows.teams)
     index = {p: k for k, p in enumerate(periods)}
@@ -168,4 +175,7 @@ def build_problem(
         discount=discount_per_period(settings),
         max_period_share=settings.optimize.max_period_share,
     )
+    if settings.planning.value_mode == "bundles":
+        shipped = {c.id for c in evaluation.candidates if c.status == "shipped"}
+        problem = apply_bundles(problem, account_bundles(rows.accounts, settings), shipped)
     return problem, left_out
