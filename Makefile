@@ -26,7 +26,6 @@ demo: install
 	$(BIN)/tower -w $(DEMO)/workspace synthesize --top 12
 	$(BIN)/tower -w $(DEMO)/workspace value
 	$(BIN)/tower -w $(DEMO)/workspace plan --report $(DEMO)/report
-	@echo "Report: $(DEMO)/report/report.html  (Markdown: $(DEMO)/report/report.md)"
 	@echo "Demo workspace: $(DEMO)/workspace  (try: $(BIN)/tower -w $(DEMO)/workspace patterns)"
 
 lint: install
