@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -13,6 +14,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
+
+IncumbentSource = Callable[[], "FloatArray | None"]
+"""Called while a MIP solves: a better feasible solution to hand over, or None."""
+
+_OWN_HEURISTICS = (
+    "mip_heuristic_run_rins",
+    "mip_heuristic_run_rens",
+    "mip_heuristic_run_feasibility_jump",
+    "mip_heuristic_run_root_reduced_cost",
+)
+"""HiGHS's sub-MIP and jump heuristics, switched off when a helper supplies the plans."""
 
 _banner_shown = False
 
@@ -72,6 +84,28 @@ class Milp:
         if indices:
             self.rows.append((indices, coefficients, lower, upper))
 
+    def objective(self, values: FloatArray) -> float:
+        """Objective of a solution."""
+        return float(np.dot(np.asarray(self.cost, dtype=np.float64), values))
+
+    def is_feasible(self, values: FloatArray, tolerance: float = 1e-6) -> bool:
+        """Whether a solution keeps every bound, row and integrality (within ``tolerance``)."""
+        if values.shape != (len(self.cost),):
+            return False
+        lower = np.asarray(self.lower, dtype=np.float64)
+        upper = np.asarray(self.upper, dtype=np.float64)
+        if np.any(values < lower - tolerance) or np.any(values > upper + tolerance):
+            return False
+        whole = np.asarray(self.integer, dtype=bool)
+        if np.any(np.abs(values[whole] - np.round(values[whole])) > tolerance):
+            return False
+        for indices, coefficients, low, up in self.rows:
+            activity = float(np.dot(values[indices], coefficients))
+            scale = tolerance * max(1.0, float(np.abs(coefficients).max()))
+            if activity < low - scale or activity > up + scale:
+                return False
+        return True
+
 
 @dataclass(frozen=True)
 class MilpResult:
@@ -101,12 +135,21 @@ class MilpResult:
         return self.values.size > 0 or self.status == "Optimal"
 
 
-def _load(milp: Milp, *, time_limit: float, mip_rel_gap: float, threads: int) -> highspy.Highs:
-    """A silent HiGHS instance holding the model (maximise)."""
+def _load(
+    milp: Milp,
+    *,
+    time_limit: float,
+    mip_rel_gap: float,
+    threads: int,
+    stop: threading.Event | None = None,
+) -> highspy.Highs:
+    """A silent HiGHS instance holding the model (maximise); ``stop`` interrupts its MIPs."""
     h = new_highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", int(threads))
+    if stop is not None:
+        h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if stop.is_set() else None)
     n = len(milp.cost)
     inf = highspy.kHighsInf
     if n:
@@ -159,6 +202,7 @@ def solve(
     mip_rel_gap: float = 1e-4,
     threads: int = 1,
     start: FloatArray | None = None,
+    incumbents: IncumbentSource | None = None,
 ) -> MilpResult:
     """Solve a :class:`Milp` with HiGHS (maximise), silently.
 
@@ -168,6 +212,8 @@ def solve(
         mip_rel_gap: Relative gap at which optimality counts as proven.
         threads: HiGHS threads.
         start: A feasible solution to start from (every column's value), or None.
+        incumbents: Polled while the solve runs for better solutions found elsewhere (a
+            helper thread); HiGHS's own sub-MIP heuristics are then switched off.
     """
     started = time.perf_counter()
     h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
@@ -177,6 +223,17 @@ def solve(
         given.col_value = [float(v) for v in start]
         given.value_valid = True
         h.setSolution(given)
+    if incumbents is not None and n:
+        for option in _OWN_HEURISTICS:
+            h.setOptionValue(option, False)
+        source = incumbents
+
+        def offer(event: highspy.HighsCallbackEvent) -> None:
+            values = source()
+            if values is not None and event.data_in is not None:
+                event.data_in.setSolution(values)
+
+        h.cbMipUserSolution.subscribe(offer)
     h.run()
     seconds = time.perf_counter() - started
     status = h.getModelStatus()
@@ -210,6 +267,7 @@ def relax_and_fix(
     time_limit: float,
     mip_rel_gap: float = 1e-4,
     prune: float = 0.0,
+    stop: threading.Event | None = None,
 ) -> FloatArray | None:
     """A good feasible solution by relax-and-fix (a heuristic: no optimality claim).
 
@@ -225,12 +283,14 @@ def relax_and_fix(
         mip_rel_gap: Relative gap of each stage's solve.
         prune: Columns at 0 in the first LP whose reduced cost loses more than this share
             of the LP objective are kept at 0 throughout (0: none), to keep stages small.
+        stop: Set to give up early (returns None).
 
     Returns:
-        Every column's value, or None when a stage found nothing feasible or time ran out.
+        Every column's value, or None when a stage found nothing feasible, time ran out or
+        ``stop`` was set.
     """
     deadline = time.perf_counter() + time_limit
-    h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=1)
+    h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=1, stop=stop)
     integer = _integer_columns(milp)
     _set_integrality(h, integer, highspy.HighsVarType.kContinuous)
     h.run()
@@ -245,7 +305,7 @@ def relax_and_fix(
         _fix(h, drop, np.zeros(drop.size))
     for k, stage in enumerate(stages):
         left = deadline - time.perf_counter()
-        if left <= 0:
+        if left <= 0 or (stop is not None and stop.is_set()):
             return None
         columns = np.array(stage, dtype=np.int32)
         _set_integrality(h, columns, highspy.HighsVarType.kInteger)
@@ -260,6 +320,83 @@ def relax_and_fix(
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    values = np.array(h.getSolution().col_value, dtype=np.float64)
-    values[integer] = np.round(values[integer])
-    return values
+    return _rounded(milp, np.array(h.getSolution().col_value, dtype=np.float64))
+
+
+def _rounded(milp: Milp, values: FloatArray) -> FloatArray:
+    """A copy of a solution with its integer columns rounded (solver noise removed)."""
+    out = np.array(values, dtype=np.float64)
+    integer = _integer_columns(milp)
+    out[integer] = np.round(out[integer])
+    return out
+
+
+def fix_and_optimize(
+    milp: Milp,
+    values: FloatArray,
+    blocks: Sequence[Sequence[int]],
+    *,
+    deadline: float,
+    on_improve: Callable[[FloatArray], None],
+    block_seconds: float = 2.0,
+    mip_rel_gap: float = 1e-6,
+    stop: threading.Event | None = None,
+) -> FloatArray:
+    """Improve a feasible solution block by block (a heuristic: no optimality claim).
+
+    Each step frees one block's columns (back to their own bounds), fixes every other
+    column at its current value and re-solves, starting from the current solution; a
+    better solution is kept and passed to ``on_improve``. It cycles over the blocks until
+    a full pass improves nothing with every block solved to its gap (a local optimum),
+    the ``deadline`` (a ``time.perf_counter()`` instant) passes or ``stop`` is set. A pass
+    that improves nothing only because blocks hit their time limit doubles that limit.
+
+    Args:
+        milp: The model.
+        values: A feasible solution (every column's value).
+        blocks: Groups of columns to re-optimise together (for the roadmap: one team's).
+        deadline: When to stop.
+        on_improve: Called with each better solution.
+        block_seconds: Time limit of one block's solve (to begin with).
+        mip_rel_gap: Relative gap of one block's solve: it is measured on the whole
+            objective, so it must be small for a block's share of the value to matter.
+        stop: Set to stop early.
+
+    Returns:
+        The best solution found (``values`` itself when nothing improved it).
+    """
+    current = _rounded(milp, values)
+    best = milp.objective(current)
+    h = _load(milp, time_limit=block_seconds, mip_rel_gap=mip_rel_gap, threads=1, stop=stop)
+    lower = np.asarray(milp.lower, dtype=np.float64)
+    upper = np.asarray(milp.upper, dtype=np.float64)
+    every = np.arange(len(milp.cost), dtype=np.int32)
+    unchanged = 0  # blocks re-solved in a row without a gain
+    timed_out = False  # whether one of them stopped at its time limit
+    while blocks:
+        for block in blocks:
+            left = deadline - time.perf_counter()
+            if left <= 0.05 or (stop is not None and stop.is_set()):
+                return current
+            free = np.asarray(block, dtype=np.int32)
+            _fix(h, every, current)
+            h.changeColsBounds(free.size, free, lower[free], upper[free])
+            h.setOptionValue("time_limit", min(block_seconds, left))
+            given = highspy.HighsSolution()
+            given.col_value = [float(v) for v in current]
+            given.value_valid = True
+            h.setSolution(given)
+            h.run()
+            unchanged += 1
+            timed_out = timed_out or h.getModelStatus() != highspy.HighsModelStatus.kOptimal
+            if h.getInfo().primal_solution_status == 2:
+                found = _rounded(milp, np.array(h.getSolution().col_value, dtype=np.float64))
+                objective = milp.objective(found)
+                if objective > best + 1e-9 * max(1.0, abs(best)):
+                    current, best, unchanged, timed_out = found, objective, 0, False
+                    on_improve(current)
+            if unchanged >= len(blocks):
+                if not timed_out:
+                    return current
+                block_seconds, unchanged, timed_out = 2 * block_seconds, 0, False
+    return current

@@ -32,12 +32,20 @@ required item has finished), so y needs no integrality.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from controltower.errors import InputError
-from controltower.optimize._highs import FloatArray, Milp, MilpResult, relax_and_fix, solve
+from controltower.optimize._highs import (
+    FloatArray,
+    Milp,
+    MilpResult,
+    fix_and_optimize,
+    relax_and_fix,
+    solve,
+)
 
 _EPS = 1e-9
 
@@ -231,6 +239,8 @@ class _Built:
     milp: Milp
     columns: dict[str, list[tuple[int, int]]]
     must_rows: list[str]
+    selection: dict[str, int] = field(default_factory=dict)
+    """The selection column of each item that has one."""
 
 
 def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
@@ -247,6 +257,7 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
             (s, milp.add_column(0.0 if soft_must else problem.start_value(item, s))) for s in starts
         ]
     must_rows: list[str] = []
+    selection: dict[str, int] = {}
     for item in problem.items:
         cols = [c for _, c in columns[item.id]]
         if item.must and soft_must:
@@ -258,6 +269,7 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
             # solver can branch on "in or out" as well as on "when".
             z = milp.add_column(0.0, lower=1.0 if item.must else 0.0)
             milp.add_row([*cols, z], [1.0] * len(cols) + [-1.0], 0.0, 0.0)
+            selection[item.id] = z
         elif item.must:
             milp.add_row(cols, [1.0] * len(cols), 1.0, 1.0)
         elif len(cols) > 1:
@@ -292,7 +304,7 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
                 milp.add_row(cols, [1.0] * len(cols), -math.inf, 1.0)
     _add_capacity(problem, milp, columns, duration)
     _add_bundles(problem, milp, columns, soft_must=soft_must)
-    return _Built(milp=milp, columns=columns, must_rows=must_rows)
+    return _Built(milp=milp, columns=columns, must_rows=must_rows, selection=selection)
 
 
 def _add_capacity(
@@ -426,27 +438,147 @@ def _diagnose_infeasible(problem: RoadmapProblem, time_limit: float) -> str:
 
 
 _WARM_COLUMNS = 2000
-"""Models with at least this many start columns get a relax-and-fix start."""
+"""Models with at least this many start columns get a helper thread searching for plans."""
 _WARM_SHARE = 0.4
-"""Share of the time limit the start may take."""
+"""Share of the time limit the helper's first plan (relax-and-fix) may take."""
+_BLOCK_SECONDS = 2.0
+"""Time limit of one team's re-solve when the helper improves a plan."""
 
 
-def _warm_start(problem: RoadmapProblem, built: _Built, seconds: float) -> FloatArray | None:
-    """A good plan to start the exact search from, for big models (None for small ones).
+class _Incumbent:
+    """The best plan a helper thread has found, handed to the exact solve once each."""
 
-    Relax-and-fix by period: the starts in the first period are made integral with later
-    periods relaxed, then fixed, and so on (:func:`relax_and_fix`). The solver's own
-    heuristics find poor plans on big models (many near-equal ways to fill each team's
-    periods), and a start close to the optimum lets its bound prove optimality sooner.
-    It changes only where the search starts, never what counts as optimal.
+    def __init__(self, milp: Milp) -> None:
+        self._milp = milp
+        self._lock = threading.Lock()
+        self.values: FloatArray | None = None
+        self.objective = -math.inf
+        self._handed = -math.inf
+
+    def offer(self, values: FloatArray) -> None:
+        """Keep ``values`` when it beats the best so far."""
+        objective = self._milp.objective(values)
+        with self._lock:
+            if objective > self.objective:
+                self.values, self.objective = values.copy(), objective
+
+    def take_new(self) -> FloatArray | None:
+        """The best plan if the exact solve has not had it yet, else None."""
+        with self._lock:
+            if self.values is None or self.objective <= self._handed:
+                return None
+            self._handed = self.objective
+            return self.values.copy()
+
+
+def _team_blocks(problem: RoadmapProblem, built: _Built) -> list[list[int]]:
+    """Each team's start and selection columns: the blocks a plan is improved by."""
+    blocks: dict[str, list[int]] = {}
+    for item in problem.items:
+        block = blocks.setdefault(item.team, [])
+        block.extend(c for _, c in built.columns[item.id])
+        if item.id in built.selection:
+            block.append(built.selection[item.id])
+    return [cols for _, cols in sorted(blocks.items()) if cols]
+
+
+def _search_plans(
+    problem: RoadmapProblem,
+    built: _Built,
+    incumbent: _Incumbent,
+    *,
+    deadline: float,
+    stop: threading.Event,
+) -> None:
+    """The helper: a relax-and-fix plan, then team by team re-solves that improve it.
+
+    Relax-and-fix by period makes the starts in the first period integral with later
+    periods relaxed, fixes them, and so on (:func:`relax_and_fix`). Then each team's
+    columns are re-optimised with every other team's held fixed
+    (:func:`fix_and_optimize`), which repacks a team's periods as a whole. Each better
+    plan goes to ``incumbent``, where the exact solve picks it up. HiGHS's own heuristics
+    find poor plans on big models (many near-equal ways to fill each team's periods), and
+    a plan close to the optimum is what lets its bound prove the gap. The helper changes
+    only which plans the search knows, never what counts as optimal.
     """
     stages: list[list[int]] = [[] for _ in problem.periods]
     for cols in built.columns.values():
         for s, c in cols:
             stages[s].append(c)
-    if sum(len(stage) for stage in stages) < _WARM_COLUMNS:
-        return None
-    return relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4)
+    seconds = min(_WARM_SHARE * (deadline - time.perf_counter()), deadline - time.perf_counter())
+    start = relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4, stop=stop)
+    if start is None:
+        return
+    incumbent.offer(start)
+    fix_and_optimize(
+        built.milp,
+        start,
+        _team_blocks(problem, built),
+        deadline=deadline,
+        on_improve=incumbent.offer,
+        block_seconds=_BLOCK_SECONDS,
+        stop=stop,
+    )
+
+
+def _solve_with_helper(
+    problem: RoadmapProblem, built: _Built, *, time_limit: float, mip_rel_gap: float
+) -> MilpResult:
+    """The exact solve, fed plans by a helper thread for big models (HiGHS frees the GIL).
+
+    The machine's second core runs :func:`_search_plans` while HiGHS works on the bound;
+    HiGHS polls the helper's best plan through its user-solution callback. When the
+    helper's last plan beats the one HiGHS ends with, it is taken (after a feasibility
+    check) and the gap is recomputed against the bound HiGHS proved.
+    """
+    if sum(len(cols) for cols in built.columns.values()) < _WARM_COLUMNS:
+        return solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+    incumbent = _Incumbent(built.milp)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    deadline = time.perf_counter() + time_limit
+
+    def helper() -> None:
+        try:
+            _search_plans(problem, built, incumbent, deadline=deadline, stop=stop)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=helper, name="roadmap-plan-search", daemon=True)
+    thread.start()
+    try:
+        result = solve(
+            built.milp,
+            time_limit=time_limit,
+            mip_rel_gap=mip_rel_gap,
+            incumbents=incumbent.take_new,
+        )
+    finally:
+        stop.set()
+        thread.join()
+    if failures:
+        raise failures[0]
+    return _with_better_plan(built.milp, result, incumbent, mip_rel_gap)
+
+
+def _with_better_plan(
+    milp: Milp, result: MilpResult, incumbent: _Incumbent, mip_rel_gap: float
+) -> MilpResult:
+    """``result`` with the helper's plan when that is better and feasible."""
+    values = incumbent.values
+    if values is None or incumbent.objective <= result.objective or not milp.is_feasible(values):
+        return result
+    objective = incumbent.objective
+    gap = max(0.0, (result.bound - objective) / max(abs(objective), 1e-9))
+    proven = result.optimal or gap <= mip_rel_gap
+    return replace(
+        result,
+        status="Optimal" if proven else result.status,
+        optimal=proven,
+        objective=objective,
+        gap=gap,
+        values=values,
+    )
 
 
 def solve_roadmap(
@@ -456,7 +588,8 @@ def solve_roadmap(
 
     The model of the module docstring, with two exact strengthenings that remove no plan:
     rounded-down copies of the capacity rows and a selection column per item (see
-    ``_build``); big models start from a relax-and-fix plan (:func:`_warm_start`).
+    ``_build``); on big models a helper thread searches for plans while HiGHS proves the
+    bound (:func:`_solve_with_helper`).
 
     Raises:
         PlanConflictError: The must=yes items conflict with each other or the rules.
@@ -464,9 +597,8 @@ def solve_roadmap(
     _check_musts(problem)
     started = time.perf_counter()
     built = _build(problem)
-    start = _warm_start(problem, built, time_limit * _WARM_SHARE)
     left = max(1.0, time_limit - (time.perf_counter() - started))
-    result = solve(built.milp, time_limit=left, mip_rel_gap=mip_rel_gap, start=start)
+    result = _solve_with_helper(problem, built, time_limit=left, mip_rel_gap=mip_rel_gap)
     result = replace(result, seconds=time.perf_counter() - started)
     if not result.feasible:
         if result.status == "Infeasible":

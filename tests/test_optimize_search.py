@@ -1,0 +1,130 @@
+"""The big-model plan search: block re-solves, the handover to the exact solve, its checks."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+import numpy as np
+import pytest
+
+from controltower.optimize import model as optimize_model
+from controltower.optimize._highs import Milp, MilpResult, fix_and_optimize
+from controltower.optimize.model import Item, RoadmapProblem, plan_value, solve_roadmap
+
+
+def two_knapsacks() -> tuple[Milp, list[list[int]]]:
+    """Two independent 0/1 knapsacks (capacity 10 each); optimum 9 + 9 = 18."""
+    milp = Milp()
+    blocks: list[list[int]] = []
+    for _ in range(2):
+        # weights 6, 5, 5 and values 5, 4.5, 4.5: the two light items beat the heavy one.
+        cols = [milp.add_column(v) for v in (5.0, 4.5, 4.5)]
+        milp.add_row(cols, [6.0, 5.0, 5.0], -math.inf, 10.0)
+        blocks.append(cols)
+    return milp, blocks
+
+
+def test_fix_and_optimize_reaches_each_blocks_optimum_and_reports_each_gain() -> None:
+    milp, blocks = two_knapsacks()
+    poor = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # the heavy item in both: 10
+    seen: list[float] = []
+    best = fix_and_optimize(
+        milp,
+        poor,
+        blocks,
+        deadline=time.perf_counter() + 30,
+        on_improve=lambda values: seen.append(milp.objective(values)),
+    )
+    assert milp.objective(best) == pytest.approx(18.0)
+    assert milp.is_feasible(best)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(18.0) and len(seen) == 2
+
+
+def test_fix_and_optimize_returns_the_start_when_time_is_up() -> None:
+    milp, blocks = two_knapsacks()
+    poor = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    best = fix_and_optimize(
+        milp, poor, blocks, deadline=time.perf_counter() - 1, on_improve=lambda _: None
+    )
+    assert np.array_equal(best, poor)
+
+
+def test_is_feasible_checks_rows_bounds_and_integrality() -> None:
+    milp, _ = two_knapsacks()
+    assert milp.is_feasible(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0]))
+    assert not milp.is_feasible(np.array([1.0, 1.0, 0.0, 0.0, 0.0, 0.0]))  # 11 > 10
+    assert not milp.is_feasible(np.array([0.5, 0.0, 0.0, 0.0, 0.0, 0.0]))  # not whole
+    assert not milp.is_feasible(np.array([2.0, 0.0, 0.0, 0.0, 0.0, 0.0]))  # above 1
+    assert not milp.is_feasible(np.zeros(5))  # wrong length
+
+
+def test_incumbent_hands_each_better_plan_over_once() -> None:
+    milp, _ = two_knapsacks()
+    slot = optimize_model._Incumbent(milp)
+    assert slot.take_new() is None
+    slot.offer(np.array([1.0, 0.0, 0.0, 0.0, 0.0, 0.0]))  # 5
+    first = slot.take_new()
+    assert first is not None and milp.objective(first) == 5.0
+    assert slot.take_new() is None
+    slot.offer(np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0]))  # worse: ignored
+    assert slot.take_new() is None and slot.objective == 5.0
+    slot.offer(np.array([0.0, 1.0, 1.0, 0.0, 0.0, 0.0]))  # 9
+    better = slot.take_new()
+    assert better is not None and milp.objective(better) == 9.0
+
+
+def result(objective: float, bound: float) -> MilpResult:
+    gap = (bound - objective) / objective
+    return MilpResult("Time limit reached", False, objective, bound, gap, 1.0, np.zeros(6))
+
+
+def test_a_better_helper_plan_is_taken_and_the_gap_recomputed_against_the_bound() -> None:
+    milp, _ = two_knapsacks()
+    slot = optimize_model._Incumbent(milp)
+    slot.offer(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0]))  # 18
+    taken = optimize_model._with_better_plan(milp, result(10.0, 18.009), slot, 1e-3)
+    assert taken.objective == 18.0 and taken.gap == pytest.approx(0.0005)
+    assert taken.optimal and taken.status == "Optimal"
+    kept = optimize_model._with_better_plan(milp, result(10.0, 19.0), slot, 1e-4)
+    assert kept.objective == 18.0 and not kept.optimal and kept.status == "Time limit reached"
+
+
+def test_an_infeasible_or_worse_helper_plan_is_ignored() -> None:
+    milp, _ = two_knapsacks()
+    slot = optimize_model._Incumbent(milp)
+    slot.offer(np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0]))  # 14 but 16 weeks > 10
+    assert optimize_model._with_better_plan(milp, result(10.0, 18.0), slot, 1e-3).objective == 10
+    assert optimize_model._with_better_plan(milp, result(15.0, 18.0), slot, 1e-3).objective == 15
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(seed)
+    teams = ["t1", "t2", "t3"]
+    items = [
+        Item(
+            f"i{k}",
+            rng.choice(teams),
+            float(rng.randint(1, 9)),
+            float(rng.randint(1, 30)),
+            depends_on=(f"i{rng.randrange(k)}",) if k and rng.random() < 0.3 else (),
+        )
+        for k in range(24)
+    ]
+    p = RoadmapProblem(
+        ["P0", "P1", "P2"],
+        {t: [float(rng.randint(6, 12)) for _ in range(3)] for t in teams},
+        items,
+        reserve=0.1,
+        discount=0.95,
+    )
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 10**9)
+    alone = solve_roadmap(p, mip_rel_gap=0.0)
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 0)
+    helped = solve_roadmap(p, mip_rel_gap=0.0)
+    assert alone.optimal and helped.optimal
+    assert helped.objective == pytest.approx(alone.objective, rel=1e-9)
+    starts = {i: placed.start for i, placed in helped.placements.items()}
+    assert plan_value(p, starts) == pytest.approx(helped.objective, rel=1e-9)
