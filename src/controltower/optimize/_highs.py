@@ -190,6 +190,14 @@ def _set_integrality(h: highspy.Highs, columns: NDArray[np.int32], kind: object)
         h.changeColsIntegrality(columns.size, columns, np.full(columns.size, kind))
 
 
+def _set_start(h: highspy.Highs, values: FloatArray) -> None:
+    """Hand HiGHS a feasible solution to start its search from."""
+    given = highspy.HighsSolution()
+    given.col_value = [float(v) for v in values]
+    given.value_valid = True
+    h.setSolution(given)
+
+
 def _fix(h: highspy.Highs, columns: NDArray[np.int32], values: FloatArray) -> None:
     if columns.size:
         h.changeColsBounds(columns.size, columns, values, values)
@@ -219,10 +227,7 @@ def solve(
     h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
     n = len(milp.cost)
     if start is not None and n:
-        given = highspy.HighsSolution()
-        given.col_value = [float(v) for v in start]
-        given.value_valid = True
-        h.setSolution(given)
+        _set_start(h, start)
     if incumbents is not None and n:
         for option in _OWN_HEURISTICS:
             h.setOptionValue(option, False)
@@ -382,10 +387,7 @@ def fix_and_optimize(
             _fix(h, every, current)
             h.changeColsBounds(free.size, free, lower[free], upper[free])
             h.setOptionValue("time_limit", min(block_seconds, left))
-            given = highspy.HighsSolution()
-            given.col_value = [float(v) for v in current]
-            given.value_valid = True
-            h.setSolution(given)
+            _set_start(h, current)
             h.run()
             unchanged += 1
             timed_out = timed_out or h.getModelStatus() != highspy.HighsModelStatus.kOptimal
