@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_bundle
+from conftest import write_bundle, write_csv
 from controltower.cli import app
+from controltower.diagnose.roadmap_file import load_roadmap_file
 from controltower.ingest.bundle import import_bundle
 from controltower.optimize import model as optimize_model
 from controltower.optimize import plan_roadmap, why_not
@@ -26,8 +27,10 @@ from controltower.optimize.model import (
     plan_value,
     solve_roadmap,
 )
+from controltower.optimize.problem import build_problem, load_rows
 from controltower.synthesize.embed import HashingEmbedder
 from controltower.synthesize.pipeline import synthesize
+from controltower.value import evaluate
 from controltower.workspace import Workspace, init_workspace
 from test_value import planted_bundle
 
@@ -420,3 +423,31 @@ def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
     assert "bundle(s) a" in sso.reason and "cap-big" in sso.reason
     assert roadmap.objective == pytest.approx(bundles["big"]["value"])
     assert big.planned_value == pytest.approx(roadmap.objective)  # the deal it completes
+
+
+def test_roadmap_audit_credits_the_deals_a_hand_made_file_completes(
+    planted: Workspace, tmp_path: Path
+) -> None:
+    # a's deal needs cap-sso and cap-big, big's needs cap-big. The file puts both in the
+    # one period (overloading it, which is the audit's to flag): both deals complete there,
+    # a's credited to cap-sso (first in its requires order), big's to cap-big.
+    settings = planted.settings.model_copy(deep=True)
+    settings.planning.value_mode = "bundles"
+    evaluation = evaluate(planted)
+    both = [
+        {"capability_id": "cap-sso", "period": "2027-Q1", "team": "core"},
+        {"capability_id": "cap-big", "period": "2027-Q1", "team": "core"},
+    ]
+    audited = load_roadmap_file(
+        planted, write_csv(tmp_path / "both.csv", both), evaluation, settings
+    )
+    problem, _ = build_problem(evaluation, load_rows(planted), settings)
+    deals = {b.id: b.value for b in problem.bundles}
+    by_id = {e.capability_id: e for e in audited.entries}
+    assert by_id["cap-sso"].planned_value == pytest.approx(by_id["cap-sso"].value + deals["a"])
+    assert by_id["cap-big"].planned_value == pytest.approx(by_id["cap-big"].value + deals["big"])
+    alone = load_roadmap_file(
+        planted, write_csv(tmp_path / "alone.csv", both[:1]), evaluation, settings
+    )
+    sso = next(e for e in alone.entries if e.capability_id == "cap-sso")
+    assert sso.planned_value == pytest.approx(sso.value)  # a's deal still lacks cap-big

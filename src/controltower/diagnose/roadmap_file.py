@@ -24,7 +24,7 @@ from controltower.errors import BundleError, InputError, Problem
 from controltower.ingest.csvfile import CsvFile
 from controltower.optimize import RoadmapEntry, TeamLoad, left_out_entries, sort_entries
 from controltower.optimize.explain import status_of
-from controltower.optimize.model import Item, RoadmapProblem
+from controltower.optimize.model import Item, RoadmapProblem, bundle_credit, completed_bundles
 from controltower.optimize.problem import (
     PlanningRows,
     build_problem,
@@ -256,8 +256,31 @@ def roadmap_entries(
                 value=item.value,
             )
         )
+    entries = _with_bundle_credit(problem, entries)
     entries = sort_entries([*entries, *left_out_entries(evaluation, left_out)])
     return AuditedRoadmap(source=source, entries=entries, capacity=_capacity(problem, entries))
+
+
+def _with_bundle_credit(problem: RoadmapProblem, entries: list[RoadmapEntry]) -> list[RoadmapEntry]:
+    """Credit each account deal the file completes to the entry that completes it.
+
+    That is the deal's last required item to finish, as the optimizer credits it (the
+    bundle value mode; in the additive mode there are no deals and nothing changes).
+    """
+    ends = {
+        e.capability_id: problem.periods.index(e.end_period)
+        for e in entries
+        if e.end_period is not None
+    }
+    done = completed_bundles(problem, ends)
+    if not done:
+        return entries
+    return [
+        e.model_copy(update={"planned_value": e.planned_value + credit})
+        if (credit := bundle_credit(problem, e.capability_id, ends, done))
+        else e
+        for e in entries
+    ]
 
 
 def _capacity(problem: RoadmapProblem, entries: list[RoadmapEntry]) -> list[TeamLoad]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from controltower.optimize import model as _model
 from controltower.optimize.model import (
-    Bundle,
     Item,
     PlanConflictError,
     RoadmapProblem,
     RoadmapSolution,
+    completing_items,
     solve_roadmap,
 )
 
@@ -44,35 +45,20 @@ def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolutio
         parts.append("must=yes")
     completes = [
         f"{b.id} ({_money(b.value * problem.discount ** solution.bundles[b.id])})"
-        for b in completed_by(problem, solution).get(item.id, [])
+        for b in completing_items(problem, _ends(solution), solution.bundles).get(item.id, [])
     ]
     if completes:
         parts.append("completes bundle(s) " + ", ".join(completes))
     return "; ".join(parts)
 
 
-def completed_by(problem: RoadmapProblem, solution: RoadmapSolution) -> dict[str, list[Bundle]]:
-    """The completed bundles by the item that completes each.
-
-    That is the bundle's last required item to finish (the first of them in ``requires``
-    order when several finish in the same period).
-    """
-    found: dict[str, list[Bundle]] = {}
-    for bundle in problem.bundles:
-        period = solution.bundles.get(bundle.id)
-        if period is None:
-            continue
-        last = next(r for r in problem.needed(bundle) if solution.placements[r].end == period)
-        found.setdefault(last, []).append(bundle)
-    return found
-
-
 def bundle_credit(problem: RoadmapProblem, solution: RoadmapSolution, item_id: str) -> float:
-    """Discounted value of the bundles an item completes (0 for most items)."""
-    return sum(
-        b.value * problem.discount ** solution.bundles[b.id]
-        for b in completed_by(problem, solution).get(item_id, [])
-    )
+    """Discounted value of the bundles an item completes in a solution (0 for most items)."""
+    return _model.bundle_credit(problem, item_id, _ends(solution), solution.bundles)
+
+
+def _ends(solution: RoadmapSolution) -> dict[str, int]:
+    return {i: placed.end for i, placed in solution.placements.items()}
 
 
 def _bundle_note(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:

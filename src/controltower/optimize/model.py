@@ -186,6 +186,39 @@ def completed_bundles(problem: RoadmapProblem, ends: Mapping[str, int]) -> dict[
     return done
 
 
+def completing_items(
+    problem: RoadmapProblem, ends: Mapping[str, int], done: Mapping[str, int]
+) -> dict[str, list[Bundle]]:
+    """The completed bundles by the item that completes each.
+
+    That is the bundle's last required item to finish (the first of them in ``requires``
+    order when several finish in the same period).
+
+    Args:
+        problem: The problem the bundles belong to.
+        ends: Last period (index) of each planned item.
+        done: Completion period of each completed bundle (:func:`completed_bundles`).
+    """
+    found: dict[str, list[Bundle]] = {}
+    for bundle in problem.bundles:
+        period = done.get(bundle.id)
+        if period is None:
+            continue
+        last = next(r for r in problem.needed(bundle) if ends[r] == period)
+        found.setdefault(last, []).append(bundle)
+    return found
+
+
+def bundle_credit(
+    problem: RoadmapProblem, item_id: str, ends: Mapping[str, int], done: Mapping[str, int]
+) -> float:
+    """Discounted value of the bundles an item completes (0 for most items)."""
+    return sum(
+        b.value * problem.discount ** done[b.id]
+        for b in completing_items(problem, ends, done).get(item_id, [])
+    )
+
+
 def bundles_value(problem: RoadmapProblem, done: Mapping[str, int]) -> float:
     """Discounted value of completed bundles (completion period index by bundle id)."""
     values = {b.id: b.value for b in problem.bundles}
