@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from conftest import write_bundle, write_csv
 from controltower.cli import app
 from controltower.diagnose import DiagnosisInputs, diagnose, distance, load_diagnosis_inputs
+from controltower.diagnose.audit import diagnose_workspace
 from controltower.diagnose.models import (
     CODES,
     Band,
@@ -34,6 +35,7 @@ from controltower.domain import Account, Capability, Guardrail, ModelConstraint
 from controltower.errors import BundleError
 from controltower.ingest.bundle import import_bundle
 from controltower.optimize import RoadmapEntry, TeamLoad, plan_roadmap
+from controltower.optimize.model import PlanConflictError
 from controltower.settings import LensSettings, Settings
 from controltower.synthesize.embed import HashingEmbedder
 from controltower.synthesize.pipeline import synthesize
@@ -904,3 +906,24 @@ def test_cli_diagnose_json_table_and_roadmap(planted: Workspace, tmp_path: Path)
     result = runner.invoke(app, ["-w", ws, "diagnose", "--roadmap", str(bad)])
     assert result.exit_code == 2
     assert "roadmap file was refused" in result.output and "bad.csv:2:period" in result.output
+
+
+def test_a_roadmap_file_is_audited_even_when_the_optimizer_cannot_plan(tmp_path: Path) -> None:
+    # cap-pool is refused (a blocking guardrail) yet marked must=yes: the optimizer stops
+    # on that conflict, but an audit of a hand-made roadmap needs only the valuation.
+    bundle = diagnosis_bundle()
+    for capability in bundle["capabilities"]:
+        if capability["capability_id"] == "cap-pool":
+            capability["must"] = "yes"
+    workspace = init_workspace(tmp_path / "ws")
+    import_bundle(write_bundle(tmp_path / "bundle", bundle), workspace=workspace)
+    synthesize(workspace, embedder=HashingEmbedder())
+    with pytest.raises(PlanConflictError, match="cap-pool is must=yes"):
+        plan_roadmap(workspace)
+    path = write_csv(
+        tmp_path / "roadmap.csv",
+        [{"capability_id": "cap-export", "period": "2027-Q2", "team": "core"}],
+    )
+    diagnosis = diagnose_workspace(workspace, roadmap_file=path)
+    assert diagnosis.roadmap_source == str(path)
+    assert any(f.code == "chasing-requests" for f in diagnosis.findings)

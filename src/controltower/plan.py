@@ -94,6 +94,36 @@ def _meta(
     }
 
 
+def _synthesize_if_stale(
+    workspace: Workspace,
+    progress: Progress | None,
+    on_synthesized: Callable[[str], None] | None,
+) -> None:
+    synthesized = ensure_synthesized(workspace, progress=progress)
+    if synthesized is not None and on_synthesized is not None:
+        on_synthesized(
+            f"patterns were stale: synthesis run {synthesized.run_id} ({synthesized.mode}, "
+            f"{synthesized.new_items:,} new items)"
+        )
+
+
+def fresh_evaluation(
+    workspace: Workspace,
+    *,
+    progress: Progress | None = None,
+    on_synthesized: Callable[[str], None] | None = None,
+) -> Evaluation:
+    """The pipeline's first two steps: synthesize if stale, then value (no optimizer).
+
+    Args:
+        workspace: An open workspace with imported evidence.
+        progress: Called with synthesis progress, when a synthesis runs.
+        on_synthesized: Called with a one-line note when stale patterns were re-synthesized.
+    """
+    _synthesize_if_stale(workspace, progress, on_synthesized)
+    return evaluate(workspace)
+
+
 def build_plan(
     workspace: Workspace,
     *,
@@ -116,12 +146,7 @@ def build_plan(
     """
     settings = load_scenario(workspace, scenario) if scenario else workspace.settings
     timer = _Timer()
-    synthesized = ensure_synthesized(workspace, progress=progress)
-    if synthesized is not None and on_synthesized is not None:
-        on_synthesized(
-            f"patterns were stale: synthesis run {synthesized.run_id} ({synthesized.mode}, "
-            f"{synthesized.new_items:,} new items)"
-        )
+    _synthesize_if_stale(workspace, progress, on_synthesized)
     timer.lap("synthesize")
     evaluation = evaluate(workspace)
     timer.lap("value")

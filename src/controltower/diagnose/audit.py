@@ -13,7 +13,7 @@ from controltower.decisions import decided_subjects
 from controltower.diagnose.assess import assess_roadmap
 from controltower.diagnose.models import Diagnosis
 from controltower.diagnose.roadmap_file import audit_roadmap, read_roadmap_file
-from controltower.plan import build_plan
+from controltower.plan import build_plan, fresh_evaluation
 from controltower.synthesize.pipeline import Progress
 from controltower.workspace import Workspace
 
@@ -43,12 +43,15 @@ def diagnose_workspace(
         BundleError: The roadmap file is refused (file, line and column of each problem).
     """
     settings = workspace.settings
-    rows = read_roadmap_file(workspace, roadmap_file, settings) if roadmap_file else None
-    plan, _, evaluation = build_plan(workspace, progress=progress, on_synthesized=on_synthesized)
-    if roadmap_file is None or rows is None:
+    if roadmap_file is None:
+        plan, _, _ = build_plan(workspace, progress=progress, on_synthesized=on_synthesized)
         return Diagnosis(
             roadmap_source="plan", findings=plan.diagnostics, checked=plan.diagnostics_checked
         )
+    rows = read_roadmap_file(workspace, roadmap_file, settings)
+    # An audit needs the valuation, not the optimizer's plan: a must=yes conflict that
+    # stops the optimizer must not stop the audit of a hand-made roadmap.
+    evaluation = fresh_evaluation(workspace, progress=progress, on_synthesized=on_synthesized)
     audited = audit_roadmap(workspace, rows, evaluation, roadmap_file.name, settings)
     return assess_roadmap(
         workspace,
