@@ -110,6 +110,8 @@ def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.Mon
             float(rng.randint(1, 9)),
             float(rng.randint(1, 30)),
             depends_on=(f"i{rng.randrange(k)}",) if k and rng.random() < 0.3 else (),
+            excludes=(f"i{k - 1}",) if k and rng.random() < 0.1 else (),
+            must=k == 0,
         )
         for k in range(24)
     ]
@@ -128,3 +130,13 @@ def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.Mon
     assert helped.objective == pytest.approx(alone.objective, rel=1e-9)
     starts = {i: placed.start for i, placed in helped.placements.items()}
     assert plan_value(p, starts) == pytest.approx(helped.objective, rel=1e-9)
+
+
+def test_conflicting_musts_are_named_with_the_helper_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 0)
+    both = [Item("a", "core", 6, 1.0, must=True), Item("b", "core", 6, 1.0, must=True)]
+    p = RoadmapProblem(["P0"], {"core": [10.0]}, both)
+    with pytest.raises(optimize_model.PlanConflictError, match="cannot all be planned"):
+        solve_roadmap(p)
