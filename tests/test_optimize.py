@@ -451,3 +451,27 @@ def test_roadmap_audit_credits_the_deals_a_hand_made_file_completes(
     )
     sso = next(e for e in alone.entries if e.capability_id == "cap-sso")
     assert sso.planned_value == pytest.approx(sso.value)  # a's deal still lacks cap-big
+
+
+def test_items_worth_nothing_are_not_planned_into_spare_capacity() -> None:
+    # Plenty of room: the solver is indifferent to z (worth 0) and might place it; the plan
+    # leaves it out. base is worth 0 too but top needs it, so it stays; so does b, which a
+    # completed deal needs, while c's deal cannot complete (never is forbidden).
+    items = [
+        Item("a", "core", 4, 5.0),
+        Item("z", "core", 3, 0.0),
+        Item("base", "core", 2, 0.0),
+        Item("top", "core", 2, 3.0, depends_on=("base",)),
+        Item("b", "core", 1, 0.0),
+        Item("c", "core", 1, 0.0),
+        Item("never", "core", 1, 0.0, forbidden="blocked by a guardrail"),
+    ]
+    deals = [Bundle("acct", 9.0, ("b", "a")), Bundle("lost", 4.0, ("c", "never"))]
+    p = RoadmapProblem(["P0", "P1"], {"core": [20.0, 20.0]}, items, discount=0.9, bundles=deals)
+    solution = solve_roadmap(p)
+    assert set(solution.placements) == {"a", "base", "top", "b"}
+    assert solution.objective == pytest.approx(5.0 + 3.0 * 0.9 + 9.0)
+    assert solution.used["core"] == [7.0, 2.0]
+    assert plan_value(p, {i: placed.start for i, placed in solution.placements.items()}) == (
+        pytest.approx(solution.objective)
+    )

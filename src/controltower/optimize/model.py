@@ -645,7 +645,6 @@ def read_solution(
 ) -> RoadmapSolution:
     """Turn column values into placements and team loads."""
     placements: dict[str, Placement] = {}
-    used = {team: [0.0] * len(problem.periods) for team in problem.capacity}
     for item in problem.items:
         for s, c in columns[item.id]:
             if result.values[c] > 0.5:
@@ -654,9 +653,13 @@ def read_solution(
                 placements[item.id] = Placement(
                     start=s, end=s + d - 1, load=load, value=problem.start_value(item, s)
                 )
-                row = used.setdefault(item.team, [0.0] * len(problem.periods))
-                for p, weeks in load.items():
-                    row[p] += weeks
+    placements = _without_idle(problem, placements)
+    used = {team: [0.0] * len(problem.periods) for team in problem.capacity}
+    by_id = {item.id: item for item in problem.items}
+    for item_id, placed in placements.items():
+        row = used.setdefault(by_id[item_id].team, [0.0] * len(problem.periods))
+        for p, weeks in placed.load.items():
+            row[p] += weeks
     done = completed_bundles(problem, {i: p.end for i, p in placements.items()})
     return RoadmapSolution(
         placements=placements,
@@ -668,6 +671,30 @@ def read_solution(
         used=used,
         bundles=done,
     )
+
+
+def _without_idle(
+    problem: RoadmapProblem, placements: dict[str, Placement]
+) -> dict[str, Placement]:
+    """The placements less the items that add nothing: the same plan value, less work.
+
+    The solver is indifferent to an item worth nothing (no value of its own, needed by no
+    planned item and by no completed bundle, not must=yes) and may place it wherever
+    capacity is left over. Such an item is taken out, repeatedly (taking one out can idle
+    its prerequisite); the plan's value is unchanged, so an optimal plan stays optimal,
+    and the item is reported as deferred with nothing at stake.
+    """
+    by_id = {item.id: item for item in problem.items}
+    kept = dict(placements)
+    while True:
+        needed = {d for i in kept for d in by_id[i].depends_on}
+        done = completed_bundles(problem, {i: p.end for i, p in kept.items()})
+        needed.update(r for b in problem.bundles if b.id in done for r in problem.needed(b))
+        idle = [i for i in kept if by_id[i].value <= 0 and not by_id[i].must and i not in needed]
+        if not idle:
+            return kept
+        for i in idle:
+            del kept[i]
 
 
 def greedy_roadmap(problem: RoadmapProblem) -> dict[str, int]:
