@@ -538,7 +538,7 @@ def _search_plans(
     for cols in built.columns.values():
         for s, c in cols:
             stages[s].append(c)
-    seconds = min(_WARM_SHARE * (deadline - time.perf_counter()), deadline - time.perf_counter())
+    seconds = _WARM_SHARE * (deadline - time.perf_counter())
     start = relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4, stop=stop)
     if start is None:
         return
