@@ -486,6 +486,13 @@ def test_sample_company_plan_matches_schema(tmp_path: Path) -> None:
     assert runner.invoke(app, ["-w", ws, "import", str(tmp_path / "bundle")]).exit_code == 0
     result = runner.invoke(app, ["-w", ws, "plan", "--json", "--report", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    errors = [e.message for e in schema_validator().iter_errors(json.loads(result.stdout))]
+    document = json.loads(result.stdout)
+    errors = [e.message for e in schema_validator().iter_errors(document)]
     assert not errors, errors[:3]
     assert (tmp_path / "r" / "report.html").stat().st_size > 0
+    # One roadmap entry per candidate; shipped capabilities are listed apart, with none.
+    candidates = sorted(c["id"] for c in document["candidates"])
+    assert sorted(e["capability_id"] for e in document["roadmap"]) == candidates
+    shipped = {c["id"] for c in document["shipped"]}
+    assert shipped and all(c["status"] == "shipped" for c in document["shipped"])
+    assert not shipped & set(candidates)

@@ -38,7 +38,14 @@ class Plan(BaseModel):
     """The machine-readable plan (``tower plan --json``)."""
 
     patterns: list[PatternResult]
-    candidates: list[CandidateResult]
+    candidates: list[CandidateResult] = Field(
+        description="The candidates the roadmap decides on: one roadmap entry each."
+    )
+    shipped: list[CandidateResult] = Field(
+        default_factory=list,
+        description="Capabilities already shipped (capabilities.csv ``shipped``): no value "
+        "to add and no roadmap entry; adoption tracks them.",
+    )
     roadmap: list[RoadmapEntry]
     diagnostics: list[Finding] = Field(
         default_factory=list, description="Failure modes found on the roadmap, worst first."
@@ -59,6 +66,11 @@ class Plan(BaseModel):
     meta: dict[str, object] = Field(
         description="Versions, settings, timings, solver status, periods and capacity use."
     )
+
+    @property
+    def capabilities(self) -> list[CandidateResult]:
+        """The candidates and the shipped capabilities."""
+        return [*self.candidates, *self.shipped]
 
     def to_json(self) -> str:
         """The plan as one JSON document."""
@@ -173,7 +185,8 @@ def build_plan(
     timer.lap("economics_adoption_diagnose")
     plan = Plan(
         patterns=evaluation.patterns,
-        candidates=evaluation.candidates,
+        candidates=[c for c in evaluation.candidates if c.status != "shipped"],
+        shipped=[c for c in evaluation.candidates if c.status == "shipped"],
         roadmap=roadmap.entries,
         diagnostics=assessment.diagnosis.findings,
         diagnostics_checked=assessment.diagnosis.checked,

@@ -74,7 +74,7 @@ def plan_ids(plan: Plan, evidence: EvidenceBook) -> set[str]:
     """Every id a report could name: patterns, candidates, accounts, quotes, guardrails."""
     return {
         *(p.id for p in plan.patterns),
-        *(c.id for c in plan.candidates),
+        *(c.id for c in plan.capabilities),
         *evidence.accounts,
         *evidence.quotes,
         *evidence.guardrails,

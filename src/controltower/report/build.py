@@ -84,8 +84,8 @@ class _Linker:
         self.book = book
         self.policy = policy
         self.patterns = {p.id for p in plan.patterns}
-        self.candidates = {c.id for c in plan.candidates}
-        self.tabled = {c.id for c in plan.candidates if c.status != "shipped"}
+        self.candidates = {c.id for c in plan.capabilities}
+        self.tabled = {c.id for c in plan.candidates}
         self.entries: dict[str, EvidenceEntry] = {}
 
     def account_label(self, account_id: str) -> str:
@@ -182,7 +182,7 @@ class _Builder:
             if not policy.accounts
             else []
         )
-        self.candidates = {c.id: c for c in plan.candidates}
+        self.candidates = {c.id: c for c in plan.capabilities}
         self.entries = {e.capability_id: e for e in plan.roadmap}
 
     # --- shared -------------------------------------------------------------------------
@@ -344,9 +344,8 @@ class _Builder:
         )
 
     def _live_candidates(self) -> list[CandidateResult]:
-        live = [c for c in self.plan.candidates if c.status != "shipped"]
         return sorted(
-            live,
+            self.plan.candidates,
             key=lambda c: (
                 _status_rank(self._status(c.id, c.status)),
                 -(c.value.p50 if c.value else 0.0),

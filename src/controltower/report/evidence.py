@@ -75,7 +75,7 @@ def _cited_items(plan: Plan, settings: ReportSettings) -> tuple[list[str], list[
     for pattern in plan.patterns:
         signals += cite(pattern.signal_ids, limit)[0]
         work += cite(pattern.work_ids, limit)[0]
-    for candidate in plan.candidates:
+    for candidate in plan.capabilities:
         signals += cite(candidate.model.signal_ids, limit)[0]
         work += cite(candidate.model.work_ids, limit)[0]
     loose = [i for finding in plan.diagnostics for i in cite(finding.evidence, limit)[0]]
