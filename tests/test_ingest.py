@@ -247,6 +247,34 @@ def test_ragged_row(tmp_path: Path, workspace: Workspace) -> None:
     assert message.startswith("accounts.csv:5:-: the row has 11 cells but the header has 10")
 
 
+def test_short_row(tmp_path: Path, workspace: Workspace) -> None:
+    """A row missing cells is refused even when only optional cells would be empty."""
+    folder = write_bundle(tmp_path / "b")
+    path = folder / "accounts.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "a9,Zed,smb,retail,3,1000\n")
+    error = refused(folder, workspace)
+    (message,) = messages(error)
+    assert message.startswith("accounts.csv:5:-: the row has 6 cells but the header has 10")
+
+
+def test_unclosed_quote_names_the_line_it_opens_on(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    path = folder / "signals.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 4
+    lines[1] = lines[1].replace("They need SSO", '"They need SSO', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = refused(folder, workspace)
+    assert messages(error)[0].startswith("signals.csv:2:-: malformed CSV")
+
+
+def test_unknown_reference_names_the_row_kind(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["capabilities"][0]["depends_on"] = "cap-nope"
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert any("'cap-nope' is not a known capability " in m for m in messages(error))
+
+
 def test_malformed_quoting(tmp_path: Path, workspace: Workspace) -> None:
     folder = write_bundle(tmp_path / "b")
     path = folder / "signals.csv"

@@ -40,6 +40,9 @@ def test_partial_file_takes_defaults() -> None:
         ("[planning]\nbalance = 1.5\n", "planning.balance"),
         ("[economics]\nfde_hourly_costs = 1\n", "economics.fde_hourly_costs"),
         ("[planning\n", "-"),
+        ("[planning]\nbalance = true\n", "planning.balance"),
+        ("[planning]\nhorizon_periods = false\n", "planning.horizon_periods"),
+        ("[planning]\nperiods = [true]\n", "planning.periods.0"),
     ],
 )
 def test_bad_settings_name_the_key(text: str, column: str) -> None:
@@ -47,3 +50,8 @@ def test_bad_settings_name_the_key(text: str, column: str) -> None:
         parse_settings(text)
     assert caught.value.problems[0].column == column
     assert caught.value.problems[0].file == "workspace.toml"
+
+
+def test_whole_numbers_still_read_as_numbers() -> None:
+    """Refusing true/false must not refuse integers where decimals are asked."""
+    assert parse_settings("[planning]\nbalance = 1\n").planning.balance == 1.0

@@ -390,7 +390,7 @@ class _BundleReader:
                     spec,
                     line,
                     reference.column,
-                    f"{value!r} is not a known {reference.target[:-1].replace('_', ' ')} "
+                    f"{value!r} is not a known {_singular(reference.target)} "
                     f"(not in {reference.target}.csv of the bundle or the workspace)",
                 )
 
@@ -577,3 +577,9 @@ def _write_with(
         if not committed:
             writer.finish(commit=False)
     return report
+
+
+def _singular(entity: str) -> str:
+    """An entity's name for one of its rows: ``capabilities`` -> ``capability``."""
+    noun = entity.replace("_", " ")
+    return noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")

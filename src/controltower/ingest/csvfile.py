@@ -1,8 +1,9 @@
 """Streaming CSV reading that knows where every record starts and what is wrong with it.
 
 Accepts UTF-8 with or without a BOM, LF or CRLF line ends, and quoted multi-line cells as
-Excel writes them. Bytes that are not UTF-8, malformed quoting, ragged rows and absurdly
-long cells become :class:`~controltower.errors.Problem` s naming the line and column.
+Excel writes them. Bytes that are not UTF-8, malformed quoting, rows with too many or too
+few cells and absurdly long cells become :class:`~controltower.errors.Problem` s naming the
+line and column.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class CsvFile:
         """
         with self.path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)
+            last_line = 0
             try:
                 first = next(reader, None)
                 if first is None:
@@ -93,7 +95,14 @@ class CsvFile:
                     if record is not None:
                         yield record
             except csv.Error as exc:
-                self._problem(reader.line_num, "-", f"malformed CSV: {exc}")
+                # The parser fails where it gives up (an unclosed quote runs on for
+                # lines); the record it was reading starts after the last one read.
+                self._problem(
+                    last_line + 1,
+                    "-",
+                    f"malformed CSV in the record starting on this line (the parser gave "
+                    f"up on line {reader.line_num}): {exc}",
+                )
             except UnicodeDecodeError:
                 self._report_undecodable()
 
@@ -113,6 +122,15 @@ class CsvFile:
         return ok
 
     def _record(self, line: int, cells: list[str]) -> CsvRecord | None:
+        if len(cells) < len(self.header):
+            self._problem(
+                line,
+                "-",
+                f"the row has {len(cells)} cells but the header has {len(self.header)} "
+                "columns (a missing comma? every row needs a cell for every column, empty "
+                "or not)",
+            )
+            return None
         if len(cells) > len(self.header):
             extra = cells[len(self.header) :]
             if any(cell.strip() for cell in extra):
