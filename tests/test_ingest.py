@@ -230,6 +230,14 @@ def test_non_utf8_bytes(tmp_path: Path, workspace: Workspace) -> None:
     assert message.startswith("signals.csv:3:text: bytes that are not UTF-8")
 
 
+def test_utf16_file(tmp_path: Path, workspace: Workspace) -> None:
+    folder = write_bundle(tmp_path / "b")
+    path = folder / "themes.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    error = refused(folder, workspace)
+    assert messages(error) == ["themes.csv:1:-: the file is UTF-16 text; save it as UTF-8"]
+
+
 def test_absurdly_long_cell(tmp_path: Path, workspace: Workspace) -> None:
     files = small_bundle()
     files["signals"][0]["text"] = "help " * 10_000

@@ -41,6 +41,8 @@ def test_partial_file_takes_defaults() -> None:
         ("[economics]\nfde_hourly_costs = 1\n", "economics.fde_hourly_costs"),
         ("[planning\n", "-"),
         ("[planning]\nbalance = true\n", "planning.balance"),
+        ("[economics]\nfde_hourly_cost = nan\n", "economics.fde_hourly_cost"),
+        ("[economics]\nfde_hourly_cost = inf\n", "economics.fde_hourly_cost"),
         ("[planning]\nhorizon_periods = false\n", "planning.horizon_periods"),
         ("[planning]\nperiods = [true]\n", "planning.periods.0"),
     ],

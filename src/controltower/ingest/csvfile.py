@@ -20,6 +20,8 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 Report = Callable[[Problem], None]
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 
 class CsvRecord(NamedTuple):
     """One data record: the line it starts on and its cells, by column name."""
@@ -49,9 +51,14 @@ class CsvFile:
     def _report_undecodable(self) -> None:
         """Find and report every line that is not UTF-8 (after a decode error)."""
         with self.path.open("rb") as handle:
+            if handle.read(2) in _UTF16_BOMS:
+                self._problem(1, "-", "the file is UTF-16 text; save it as UTF-8")
+                return
+            handle.seek(0)
             if not self.header:
                 first = handle.readline().decode("utf-8-sig", errors="replace")
-                self.header = [name.strip() for name in next(csv.reader([first]), [])]
+                names = [name.strip() for name in next(csv.reader([first]), [])]
+                self.header = [n if n.isprintable() and "\ufffd" not in n else "-" for n in names]
                 handle.seek(0)
             for number, raw in enumerate(handle, start=1):
                 encoding = "utf-8-sig" if number == 1 else "utf-8"
