@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from conftest import write_bundle, write_csv
 from controltower.cli import app
 from controltower.diagnose.roadmap_file import load_roadmap_file
+from controltower.errors import InputError
 from controltower.ingest.bundle import import_bundle
 from controltower.optimize import model as optimize_model
 from controltower.optimize import plan_roadmap, why_not
@@ -362,6 +363,13 @@ def test_plan_needs_periods(tmp_path: Path) -> None:
     workspace = init_workspace(tmp_path / "ws")
     with pytest.raises(Exception, match="synthesize"):
         plan_roadmap(workspace)
+
+
+def test_planning_periods_unknown_to_teams_csv_are_named(planted: Workspace) -> None:
+    settings = planted.settings.model_copy(deep=True)
+    settings.planning.periods = ["2031-Q1", "2031-Q2"]
+    with pytest.raises(InputError, match=r"planning periods \(2031-Q1, 2031-Q2\).*teams.csv names"):
+        plan_roadmap(planted, settings=settings)
 
 
 def test_plan_synthesizes_stale_evidence_first(tmp_path: Path) -> None:

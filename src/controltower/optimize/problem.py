@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from controltower.decisions import Decision, decision_holds, standing_decisions
 from controltower.decisions import store as decision_store
 from controltower.domain import Account, Capability, ModelConstraint, TeamCapacity
+from controltower.errors import InputError
 from controltower.ingest.contract import SPECS
 from controltower.optimize.bundle import account_bundles, apply_bundles
 from controltower.optimize.model import Item, RoadmapProblem
@@ -110,6 +111,22 @@ def forbidden_reason(
     return ", ".join(reasons) if reasons else None
 
 
+def _check_periods(periods: list[str], teams: list[TeamCapacity]) -> None:
+    """Refuse planning periods that teams.csv has no row for at all (a settings mismatch).
+
+    With no team capacity in any planning period every candidate would be deferred for
+    want of capacity, which hides the real cause: ``planning.periods`` and teams.csv name
+    different periods.
+    """
+    known = sorted({t.period for t in teams})
+    if known and not set(periods) & set(known):
+        raise InputError(
+            f"no team has capacity in the planning periods ({', '.join(periods)}): "
+            f"teams.csv names {', '.join(known)}; set planning.periods to periods of "
+            "teams.csv (or leave it empty to plan those) or add their capacity to teams.csv"
+        )
+
+
 def build_problem(
     evaluation: Evaluation, rows: PlanningRows, settings: Settings, *, risk_averse: bool = False
 ) -> tuple[RoadmapProblem, dict[str, str]]:
@@ -123,6 +140,7 @@ def build_problem(
     (:func:`controltower.optimize.bundle.apply_bundles`).
     """
     periods = planning_periods(settings, rows.teams)
+    _check_periods(periods, rows.teams)
     index = {p: k for k, p in enumerate(periods)}
     capacity: dict[str, list[float]] = {}
     for row in rows.teams:
