@@ -38,8 +38,10 @@ from controltower.diagnose.models import (
 from controltower.ingest.bundle import import_bundle
 from controltower.plan import Plan, build_plan
 from controltower.report import LLMNarrator, load_evidence, write_report
+from controltower.report.audience import policy_for
+from controltower.report.build import build_view
 from controltower.report.format import money
-from controltower.report.narrative import Fact, Grounding, check_sentence
+from controltower.report.narrative import Fact, Grounding, check_sentence, collect_facts
 from controltower.settings import ReportSettings
 from controltower.synthesize.embed import HashingEmbedder
 from controltower.synthesize.pipeline import synthesize
@@ -228,6 +230,27 @@ def anchors_resolve(html: str) -> None:
     links = set(re.findall(r'href="#([^"]+)"', html))
     assert links, "the report links nothing"
     assert links <= targets, f"dangling links: {sorted(links - targets)[:5]}"
+
+
+def test_brief_counts_the_whole_roadmap_not_the_items_it_lists(
+    planted: Workspace, plan: Plan
+) -> None:
+    scheduled = next(e for e in plan.roadmap if e.status == "now")
+    extra = [  # two more scheduled entries beside the planned one
+        scheduled.model_copy(update={"capability_id": f"cap-extra-{s}", "status": s})
+        for s in ("next", "later")
+    ]
+    plan = plan.model_copy(update={"roadmap": [*plan.roadmap, *extra]})
+    planned = [e.status for e in plan.roadmap if e.status in ("now", "next", "later")]
+    assert len(planned) >= 3
+    settings = ReportSettings(brief_items=1)
+    view = build_view(plan, load_evidence(planted, plan, settings), policy_for("exec"), settings)
+    assert len(view.brief.build) == 1
+    expected = (
+        f"The plan schedules {len(planned)} item(s): {planned.count('now')} now, "
+        f"{planned.count('next')} next and {planned.count('later')} later."
+    )
+    assert expected in [f.text for f in collect_facts(view)]
 
 
 def test_full_report_sections_charts_and_evidence(

@@ -128,14 +128,16 @@ def collect_facts(view: ReportView) -> list[Fact]:
 
 def _brief_facts(view: ReportView, facts: _Facts) -> None:
     build = view.brief.build
-    by_status = {s: [b for b in build if b.when.startswith(s)] for s in ("now", "next", "later")}
+    # The brief lists only its first items; the counts are the whole roadmap's.
+    now = [row for team in view.teams for row in team.now]
+    later = {s: sum(len(getattr(team, s)) for team in view.teams) for s in ("next", "later")}
     facts.add(
         "brief",
-        f"The plan schedules {len(build)} item(s): {len(by_status['now'])} now, "
-        f"{len(by_status['next'])} next and {len(by_status['later'])} later.",
+        f"The plan schedules {len(now) + later['next'] + later['later']} item(s): "
+        f"{len(now)} now, {later['next']} next and {later['later']} later.",
     )
-    if by_status["now"]:
-        facts.add("brief", f"Built now: {_names(by_status['now'])}.")
+    if now:
+        facts.add("brief", f"Built now: {_names(now)}.")
     if build and build[0].why:
         top = build[0]
         facts.add("brief", f"The top item, {top.name} ({top.id}): {top.why}.")
