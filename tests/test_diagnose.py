@@ -418,6 +418,44 @@ def test_underestimated_constraints_fires_on_guardrails() -> None:
     assert "security" in found[1].remedy
 
 
+def capability_row(cid: str, **fields: object) -> Capability:
+    return Capability(
+        capability_id=cid, name=cid, description="", team="core", effort_weeks=2, **fields
+    )
+
+
+def test_underestimated_constraints_fires_on_broken_order_and_exclusions() -> None:
+    items = [candidate(c, effort=2) for c in ("c0", "c1", "c2", "c3", "c4", "c5")]
+    rows = {
+        "c1": capability_row("c1", depends_on=["c0"]),
+        "c2": capability_row("c2", depends_on=["c9"]),  # c9: not planned
+        "c3": capability_row("c3", excludes=["c1"]),
+        "c4": capability_row("c4", depends_on=["c8", "c0"]),  # c8 shipped; c0 done before
+        "c8": capability_row("c8", attributes={"shipped": "2026-01-05"}),
+    }
+    plan = {
+        "c0": ("P2", 2),
+        "c1": ("P2", 2),  # starts when c0 finishes: too early
+        "c2": ("P3", 2),
+        "c3": ("P1", 2),
+        "c4": ("P3", 2),
+    }
+    found = of(run(build(items, plan, capabilities=rows)), "underestimated-constraints")
+    order = next(f for f in found if f.metric.startswith("planned items whose prerequisite"))
+    assert order.severity == "critical" and order.value == 2.0
+    assert "c1 starts in P2 but needs c0, which finishes in P2" in order.message
+    assert "c2 needs c9, which is not planned" in order.message
+    assert "c4" not in order.subjects and set(order.subjects) == {"c1", "c2", "c0", "c9"}
+    clash = next(f for f in found if f.metric.startswith("pairs of planned items"))
+    assert clash.severity == "critical" and clash.value == 1.0
+    assert clash.subjects == ["c1", "c3"] and "c1 and c3" in clash.message
+    plan["c1"], plan["c2"] = ("P3", 2), ("P1", 2)
+    del plan["c3"]
+    rows["c2"] = capability_row("c2")
+    kept = of(run(build(items, plan, capabilities=rows)), "underestimated-constraints")
+    assert not [f for f in kept if "prerequisite" in f.metric or "exclude" in f.metric]
+
+
 def test_underestimated_constraints_fires_on_capacity() -> None:
     items = [candidate("c-1", effort=9), candidate("c-2", effort=2)]
     full = of(run(build(items, {"c-1": ("P1", 9)}, capacity=10)), "underestimated-constraints")

@@ -8,6 +8,10 @@ Checks, each its own finding:
 - capacity: the peak share of a team's capacity used in a period against
   ``diagnostics.utilisation_warn`` / ``utilisation_critical`` (critical strictly above it),
   and weeks planned where a team has no capacity (critical);
+- dependencies and exclusions (a hand-made roadmap can break them; the optimizer's
+  cannot): a planned item whose prerequisite (``depends_on``, not yet shipped) is not
+  planned or does not finish before the item starts, and two planned items that exclude
+  each other (both critical);
 - effort uncertainty: items whose ``effort_high`` is at least ``diagnostics.wide_effort_ratio``
   times the planned effort; the overrun (high minus planned) is covered by the free weeks
   of the item's team in the periods it occupies, shared first come first served in plan
@@ -22,6 +26,7 @@ from controltower.diagnose.detectors._common import evidence_of, grade, share, u
 from controltower.diagnose.inputs import DiagnosisInputs, PlannedItem
 from controltower.diagnose.models import Finding
 from controltower.settings import Settings
+from controltower.value.model import shipped_on
 
 _EPS = 1e-9
 
@@ -179,6 +184,85 @@ def _utilisation(inputs: DiagnosisInputs, settings: Settings) -> list[Finding]:
     ]
 
 
+def _period_order(inputs: DiagnosisInputs) -> dict[str, int]:
+    return {p: k for k, p in enumerate(unique(c.period for c in inputs.capacity))}
+
+
+def _broken_dependencies(inputs: DiagnosisInputs) -> list[Finding]:
+    planned = {i.id: i for i in inputs.planned}
+    order = _period_order(inputs)
+    broken: list[tuple[PlannedItem, str, str]] = []
+    for item in inputs.planned:
+        capability = inputs.capabilities.get(item.id)
+        for dep in capability.depends_on if capability else ():
+            needed = inputs.capabilities.get(dep)
+            if needed is not None and shipped_on(needed) is not None:
+                continue
+            before = planned.get(dep)
+            if before is None:
+                broken.append((item, dep, f"{item.id} needs {dep}, which is not planned"))
+                continue
+            end = order.get(before.entry.end_period or "")
+            start = order.get(item.entry.period or "")
+            if end is not None and start is not None and end >= start:
+                broken.append(
+                    (
+                        item,
+                        dep,
+                        f"{item.id} starts in {item.entry.period} but needs {dep}, which "
+                        f"finishes in {before.entry.end_period}",
+                    )
+                )
+    if not broken:
+        return []
+    first, dep, _ = broken[0]
+    return [
+        Finding(
+            code="underestimated-constraints",
+            severity="critical",
+            message="planned before what it depends on is built: "
+            + "; ".join(why for _, _, why in broken),
+            metric="planned items whose prerequisite is missing or finishes too late",
+            value=float(len({i.id for i, _, _ in broken})),
+            threshold=1.0,
+            evidence=unique([*evidence_of(i for i, _, _ in broken), *(d for _, d, _ in broken)]),
+            remedy=f"plan {dep} so that it finishes before {first.id} starts (or move "
+            f"{first.id} to the period after it), and likewise for the others; the "
+            "optimizer's roadmap keeps every dependency",
+            subjects=unique([*(i.id for i, _, _ in broken), *(d for _, d, _ in broken)]),
+        )
+    ]
+
+
+def _excluded_pairs(inputs: DiagnosisInputs) -> list[Finding]:
+    planned = {i.id: i for i in inputs.planned}
+    pairs: dict[tuple[str, str], None] = {}
+    for item in inputs.planned:
+        capability = inputs.capabilities.get(item.id)
+        for other in capability.excludes if capability else ():
+            if other in planned:
+                pairs[(min(item.id, other), max(item.id, other))] = None
+    if not pairs:
+        return []
+    a, b = next(iter(pairs))
+    ids = unique(i for pair in pairs for i in pair)
+    return [
+        Finding(
+            code="underestimated-constraints",
+            severity="critical",
+            message="planned together although capabilities.csv says they exclude each "
+            "other: " + "; ".join(f"{x} and {y}" for x, y in pairs),
+            metric="pairs of planned items that exclude each other",
+            value=float(len(pairs)),
+            threshold=1.0,
+            evidence=evidence_of(planned[i] for i in ids),
+            remedy=f"keep one of {a} and {b} (the other is deferred), and likewise for each "
+            "pair; or change the exclusion in capabilities.csv with its owner",
+            subjects=ids,
+        )
+    ]
+
+
 def _no_capacity(inputs: DiagnosisInputs) -> list[Finding]:
     bare = [c for c in inputs.capacity if c.capacity <= _EPS and c.used > _EPS]
     if not bare:
@@ -210,7 +294,7 @@ def _uncovered_overruns(
     free: dict[tuple[str, str], float] = defaultdict(float)
     for c in inputs.capacity:
         free[(c.team, c.period)] += max(0.0, c.capacity - c.used)
-    order = {p: k for k, p in enumerate(unique(c.period for c in inputs.capacity))}
+    order = _period_order(inputs)
     found = []
     for item in sorted(inputs.planned, key=lambda i: (order.get(i.entry.period or "", 0), i.id)):
         high = item.candidate.model.effort_high
@@ -268,6 +352,8 @@ def detect_underestimated_constraints(inputs: DiagnosisInputs, settings: Setting
     return [
         *_feasibility(inputs, settings),
         *_guardrails(inputs),
+        *_broken_dependencies(inputs),
+        *_excluded_pairs(inputs),
         *_utilisation(inputs, settings),
         *_no_capacity(inputs),
         *_uncertainty(inputs, settings),
