@@ -182,6 +182,46 @@ def test_dependency_cycle(tmp_path: Path, workspace: Workspace) -> None:
     assert "c1" in message and "c2" in message
 
 
+def test_cycle_through_the_workspace_names_the_bundle_row(
+    bundle: Path, tmp_path: Path, workspace: Workspace
+) -> None:
+    import_bundle(bundle, workspace=workspace)  # c2 depends on c1
+    files = small_bundle()
+    files["capabilities"] = [dict(files["capabilities"][0], depends_on="c2")]
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    (message,) = messages(error)
+    assert message.startswith("capabilities.csv:2:depends_on: dependency cycle:")
+
+
+@pytest.mark.parametrize(
+    ("row", "change", "where"),
+    [
+        (1, {"excludes": "c3;c1"}, "capabilities.csv:3:excludes"),  # c2 needs and excludes c1
+        (0, {"excludes": "c2"}, "capabilities.csv:3:depends_on"),  # c1 excludes its dependent
+    ],
+)
+def test_prerequisite_that_excludes_its_dependent(
+    tmp_path: Path, workspace: Workspace, row: int, change: dict[str, str], where: str
+) -> None:
+    files = small_bundle()
+    files["capabilities"][row].update(change)
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error) == [
+        f"{where}: c2 depends on c1 but the two exclude each other, so c2 could never be planned"
+    ]
+
+
+def test_prerequisite_in_the_workspace_that_excludes_its_dependent(
+    bundle: Path, tmp_path: Path, workspace: Workspace
+) -> None:
+    import_bundle(bundle, workspace=workspace)
+    files = small_bundle()
+    files["capabilities"] = [dict(files["capabilities"][0], excludes="c2")]
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    (message,) = messages(error)
+    assert message.startswith("capabilities.csv:2:excludes: c2 depends on c1 but")
+
+
 def test_deployment_of_another_account(tmp_path: Path, workspace: Workspace) -> None:
     files = small_bundle()
     files["signals"][1]["deployment_id"] = "d1"

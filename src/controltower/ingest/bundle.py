@@ -133,6 +133,7 @@ class _Known:
     ids: dict[str, set[str]] = field(default_factory=dict)
     deployment_account: dict[str, str] = field(default_factory=dict)
     capability_deps: dict[str, list[str]] = field(default_factory=dict)
+    capability_excludes: dict[str, list[str]] = field(default_factory=dict)
     empty: set[str] = field(default_factory=set)
     """Tables with no rows before the import (their rows can be inserted without look-ups)."""
     decisions: list[Decision] = field(default_factory=list)
@@ -156,6 +157,9 @@ class _Known:
         )
         known.capability_deps = store.column_map(
             connection=connection, entity="capabilities", key="capability_id", value="depends_on"
+        )
+        known.capability_excludes = store.column_map(
+            connection=connection, entity="capabilities", key="capability_id", value="excludes"
         )
         known.decisions = decision_store.load_decisions(connection=connection)
         return known
@@ -285,6 +289,7 @@ class _BundleReader:
             self._check_self_references(spec, line, row)
         if spec.entity == "capabilities":
             self._check_cycles(spec, deferred)
+            self._check_excluded_prerequisites(spec, deferred)
         if self.writing:
             self._flush(spec, batch, report, all_new=table_was_empty)
         if self.progress is not None:
@@ -407,11 +412,38 @@ class _BundleReader:
             cycle = [str(node) for node in exc.args[1]]
             self._problem(
                 spec,
-                lines.get(cycle[0], 0),
+                # the first row of the cycle in this bundle (others may be workspace rows)
+                next((lines[node] for node in cycle if node in lines), 0),
                 "depends_on",
                 f"dependency cycle: {' -> '.join(cycle)}",
             )
         self.known.capability_deps = graph
+
+    def _check_excluded_prerequisites(self, spec: FileSpec, rows: list[tuple[int, Row]]) -> None:
+        """A capability that needs a capability it excludes (either side) can never be planned."""
+        excludes = dict(self.known.capability_excludes)
+        lines: dict[str, int] = {}
+        for line, row in rows:
+            assert isinstance(row, Capability)
+            excludes[row.capability_id] = list(row.excludes)
+            lines[row.capability_id] = line
+        self.known.capability_excludes = excludes
+        for cap, needs in self.known.capability_deps.items():
+            for dep in needs:
+                clash = dep in excludes.get(cap, ()) or cap in excludes.get(dep, ())
+                if not clash or (cap not in lines and dep not in lines):
+                    continue
+                if cap in lines:  # the dependent's row: its excludes or its depends_on
+                    line, column = lines[cap], "excludes" if dep in excludes[cap] else "depends_on"
+                else:  # the prerequisite's row excludes the dependent
+                    line, column = lines[dep], "excludes"
+                self._problem(
+                    spec,
+                    line,
+                    column,
+                    f"{cap} depends on {dep} but the two exclude each other, so {cap} could "
+                    "never be planned",
+                )
 
     def _flush(
         self, spec: FileSpec, batch: list[store.Values], report: FileReport, *, all_new: bool
