@@ -143,6 +143,44 @@ def test_why_not_finds_displacement_and_smallest_changes() -> None:
     assert changes["capacity"].period == "P0"
 
 
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (  # needs an item that can never be planned
+            [
+                Item("x", "core", 1, 1.0, depends_on=("y",)),
+                Item("y", "core", 1, 1.0, forbidden="g1"),
+            ],
+            "x needs y, which cannot be planned: g1",
+        ),
+        (  # excludes a must=yes item
+            [Item("x", "core", 1, 1.0, excludes=("m",)), Item("m", "core", 1, 1.0, must=True)],
+            "x excludes m, which is must=yes",
+        ),
+        (  # does not fit beside the must=yes items
+            [Item("x", "core", 6, 1.0), Item("m", "core", 6, 1.0, must=True)],
+            "with x forced in, the must=yes items cannot all be planned",
+        ),
+    ],
+)
+def test_why_not_says_what_stops_an_item_not_that_it_is_must(
+    items: list[Item], expected: str
+) -> None:
+    p = problem(items, [10])
+    result = why_not_problem(p, solve_roadmap(p), "x")
+    assert not result.forced_feasible
+    assert result.forced_reason.startswith(expected)
+    assert "x is must=yes" not in result.forced_reason
+
+
+def test_why_not_an_item_worth_nothing() -> None:
+    p = problem([Item("z", "core", 2, 0.0), Item("b", "core", 2, 5.0)], [10])
+    result = why_not_problem(p, solve_roadmap(p), "z")
+    assert result.forced_feasible and result.value_lost == pytest.approx(0.0)
+    value = next(c for c in result.changes if c.kind == "value")
+    assert value.amount == 1.0 and value.description.startswith("give it any value above zero")
+
+
 def test_why_not_capacity_spread_over_the_periods_an_item_spans() -> None:
     # Six 7-week items worth 100 fill two per period (14 of 16 weeks; a third never fits).
     # x (12 weeks, at most 8 a period) spans two periods at 6 a period and is worth less

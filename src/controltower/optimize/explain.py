@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -24,7 +25,25 @@ def status_of(start: int) -> str:
 
 
 def _money(value: float) -> str:
-    return f"{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:,.0f}k"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    return f"{value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"{value:,.0f}"
+
+
+def _forced_reason(item_id: str, message: str) -> str:
+    """A must=yes conflict message about ``item_id`` forced in, worded for that item.
+
+    Forcing an item in is solving with it as must=yes, so the solver's message calls it
+    must=yes; this says what stops the item itself.
+    """
+    message = message.replace(f"{item_id} is must=yes but ", f"{item_id} ")
+    both = re.fullmatch(r"(\S+) and (\S+) are both must=yes but exclude each other", message)
+    if both and item_id in both.groups():
+        other = both[2] if both[1] == item_id else both[1]
+        return f"{item_id} excludes {other}, which is must=yes"
+    if message.startswith("the must=yes items"):
+        return f"with {item_id} forced in, {message}"
+    return message
 
 
 def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
@@ -256,7 +275,7 @@ def why_not(
         forced = solve_roadmap(forced_problem, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
         feasible, reason = True, "forced in"
     except PlanConflictError as exc:
-        forced, feasible, reason = None, False, str(exc)
+        forced, feasible, reason = None, False, _forced_reason(item_id, str(exc))
     displaced: list[str] = []
     moved: list[tuple[str, str, str]] = []
     lost = 0.0
@@ -302,11 +321,15 @@ def why_not(
                 max(1.0, 0.01 * high),
                 lambda v: test(_with_item(problem, replace(item, value=v))),
             )
+            worthless = item.value <= 0 and needed <= 1.0
             changes.append(
                 Change(
                     "value",
                     round(needed, 0),
-                    f"raise its weighted value from {_money(item.value)} to {_money(needed)}",
+                    "give it any value above zero: there is room for it, but an item worth "
+                    "nothing is left out"
+                    if worthless
+                    else f"raise its weighted value from {_money(item.value)} to {_money(needed)}",
                 )
             )
     if stake:
