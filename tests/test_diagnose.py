@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -682,6 +683,24 @@ def test_high_touch_trap_fires_when_hours_do_not_fall() -> None:
         [planned], {"c-1": ("P1", 4)}, economics=economics([100, 97, 95], [100, 100, 100], None)
     )
     assert [f.severity for f in of(run(slow), "high-touch-trap")] == ["warn"]
+
+
+def test_high_touch_trap_remedy_when_the_absorber_is_refused_or_planned() -> None:
+    absorber = candidate("c-absorb", fde_hours=900)
+    flat = economics([100, 100, 104], [100, 102, 106], None)
+    inputs = build([candidate("c-1"), absorber], {"c-1": ("P1", 4)}, economics=flat)
+    refused = [
+        e.model_copy(update={"status": "refused", "reason": "blocking guardrail(s) g-1"})
+        if e.capability_id == "c-absorb"
+        else e
+        for e in inputs.entries
+    ]
+    (finding,) = of(run(replace(inputs, entries=refused)), "high-touch-trap")
+    assert finding.remedy.startswith("c-absorb's patterns carry 900 bespoke FDE hours but it")
+    assert "refused (blocking guardrail(s) g-1)" in finding.remedy
+    planned = build([absorber], {"c-absorb": ("P1", 4)}, economics=flat)
+    (finding,) = of(run(planned), "high-touch-trap")
+    assert finding.remedy.startswith("every candidate that absorbs bespoke FDE hours is")
 
 
 def test_high_touch_trap_is_quiet_when_the_plan_escapes() -> None:

@@ -45,6 +45,28 @@ def _remedy(inputs: DiagnosisInputs) -> tuple[str, list[str]]:
             f"{item.candidate.model.fde_hours:,.0f} bespoke FDE hours",
             [item.id],
         )
+    refused = [
+        (entry, found)
+        for entry in inputs.entries
+        if entry.status == "refused"
+        and (found := inputs.candidate(entry.capability_id)) is not None
+        and found.model.fde_hours > 0
+    ]
+    if refused:
+        entry, best = max(refused, key=lambda pair: (pair[1].model.fde_hours, pair[1].id))
+        return (
+            f"{best.id}'s patterns carry {best.model.fde_hours:,.0f} bespoke FDE hours but "
+            f"it is refused ({entry.reason}): revisit what refuses it with its owner, or add "
+            "a capability that meets the same need within the rules",
+            [best.id],
+        )
+    if any(c.model.fde_hours > 0 for c in inputs.evaluation.candidates):
+        return (
+            "every candidate that absorbs bespoke FDE hours is already planned now: the "
+            "remaining hours match no candidate, so add capabilities to capabilities.csv "
+            "that address the patterns of that custom work (tower patterns)",
+            [],
+        )
     return (
         "record the FDE custom work in custom_work.csv so capabilities can be matched to the "
         "bespoke hours they would absorb: no candidate absorbs any yet",
