@@ -390,7 +390,9 @@ def test_cli_plan_json_whynot_and_scenarios(planted: Workspace) -> None:
     assert runner.invoke(app, new).exit_code == 0
     assert (planted.path / "scenarios" / "fires.toml").exists()
     bad = ["-w", ws, "scenario", "new", "oops", "--set", "planning.nope=1"]
-    assert runner.invoke(app, bad).exit_code == 2
+    result = runner.invoke(app, bad)
+    assert result.exit_code == 2 and "scenario oops (its settings) was refused" in result.output
+    assert "bundle" not in result.output
     assert not (planted.path / "scenarios" / "oops.toml").exists()
     result = runner.invoke(app, ["-w", ws, "scenario", "compare", "base", "fires"])
     assert result.exit_code == 0, result.output

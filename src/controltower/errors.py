@@ -54,14 +54,17 @@ class BundleError(InputError):
     Args:
         problems: The problems found, in file then row order.
         total: How many problems there were in all (more than ``len(problems)`` when capped).
+        subject: What was refused, for the message's first line.
     """
 
-    def __init__(self, problems: list[Problem], total: int | None = None) -> None:
+    def __init__(
+        self, problems: list[Problem], total: int | None = None, *, subject: str = "the bundle"
+    ) -> None:
         self.problems = problems
         self.total = total if total is not None else len(problems)
         shown = "\n".join(str(p) for p in problems)
         more = self.total - len(problems)
         tail = f"\n… and {more} more problem(s)" if more > 0 else ""
         super().__init__(
-            f"the bundle was refused: {self.total} problem(s), nothing was written\n{shown}{tail}"
+            f"{subject} was refused: {self.total} problem(s), nothing was written\n{shown}{tail}"
         )

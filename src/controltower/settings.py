@@ -756,7 +756,9 @@ def parse_settings(text: str, *, source: str = "workspace.toml") -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 0) or 0
-        raise BundleError([Problem(source, line, "-", f"not valid TOML: {exc}")]) from exc
+        raise BundleError(
+            [Problem(source, line, "-", f"not valid TOML: {exc}")], subject=_subject(source)
+        ) from exc
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -764,7 +766,11 @@ def parse_settings(text: str, *, source: str = "workspace.toml") -> Settings:
             Problem(source, 0, ".".join(str(p) for p in err["loc"]), err["msg"])
             for err in exc.errors()
         ]
-        raise BundleError(problems) from exc
+        raise BundleError(problems, subject=_subject(source)) from exc
+
+
+def _subject(source: str) -> str:
+    return f"{source} (its settings)" if source.startswith("scenario") else source
 
 
 def load_settings(path: Path) -> Settings:
@@ -774,7 +780,9 @@ def load_settings(path: Path) -> Settings:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BundleError([Problem(path.name, 0, "-", f"not UTF-8: {exc.reason}")]) from exc
+        raise BundleError(
+            [Problem(path.name, 0, "-", f"not UTF-8: {exc.reason}")], subject=path.name
+        ) from exc
     return parse_settings(text, source=path.name)
 
 
