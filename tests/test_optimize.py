@@ -405,6 +405,18 @@ def test_plan_needs_periods(tmp_path: Path) -> None:
         plan_roadmap(workspace)
 
 
+def test_plan_tables_fit_a_narrow_terminal(planted: Workspace) -> None:
+    """At 80 columns the ids, weeks and values stay whole; the name gives way."""
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["-w", str(planted.path), "plan"])
+    assert result.exit_code == 0, result.output
+    table = [line for line in result.output.splitlines() if line.startswith(("│", "┃"))]
+    assert table and max(len(line) for line in table) <= 80
+    planned = [e for e in plan_roadmap(planted).entries if e.status in ("now", "next", "later")]
+    for entry in planned:
+        row = next(line for line in table if f" {entry.capability_id} " in line)
+        assert f" {entry.effort_weeks:g} " in row and "weeks" in result.output
+
+
 def test_planning_periods_unknown_to_teams_csv_are_named(planted: Workspace) -> None:
     settings = planted.settings.model_copy(deep=True)
     settings.planning.periods = ["2031-Q1", "2031-Q2"]

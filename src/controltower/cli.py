@@ -584,6 +584,36 @@ def main() -> None:
 _SORT_KEYS = ("p50", "rice", "wsjf", "ice", "value-effort", "scorecard")
 
 
+_ROADMAP_COLUMNS = ("team", "period", "id", "name", "weeks", "value")
+
+
+def _fitted_table(title: str, rows: Sequence[tuple[str, ...]], width: int) -> Table:
+    """A now/next/later table whose name column takes the room the other columns leave.
+
+    Every other column keeps its content's width, so on a narrow terminal the name is cut
+    (with an ellipsis) rather than the ids and numbers.
+    """
+    table = Table(title=title)
+    fixed = [
+        max([len(name), *(len(row[k]) for row in rows)])
+        for k, name in enumerate(_ROADMAP_COLUMNS)
+        if name != "name"
+    ]
+    room = width - sum(fixed) - 3 * len(_ROADMAP_COLUMNS) - 1
+    for name in _ROADMAP_COLUMNS:
+        if name == "name":
+            table.add_column(
+                name, max_width=max(8, min(30, room)), overflow="ellipsis", no_wrap=True
+            )
+        elif name in ("weeks", "value"):
+            table.add_column(name, justify="right", no_wrap=True)
+        else:
+            table.add_column(name, no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _money(value: float) -> str:
     return f"{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:,.0f}k"
 
@@ -803,25 +833,20 @@ def plan(
     teams = sorted({c.team for c in roadmap.capacity})
     for status in ("now", "next", "later"):
         chosen = [e for e in roadmap.entries if e.status == status]
-        table = Table(title=f"{status} ({len(chosen)})")
-        table.add_column("team", no_wrap=True)
-        table.add_column("period", no_wrap=True)
-        table.add_column("id", no_wrap=True)
-        table.add_column("name", max_width=30, overflow="ellipsis", no_wrap=True)
-        table.add_column("weeks", justify="right")
-        table.add_column("value", justify="right")
-        for team in teams:
-            for e in (x for x in chosen if x.team == team):
-                span = (e.period or "") + (f"..{e.end_period}" if e.end_period != e.period else "")
-                table.add_row(
-                    team,
-                    span,
-                    e.capability_id,
-                    e.name,
-                    f"{e.effort_weeks:g}",
-                    _money(e.planned_value),
-                )
-        out.print(table)
+        lines = [
+            (
+                e.team or "",
+                (e.period or "") + (f"..{e.end_period}" if e.end_period != e.period else ""),
+                e.capability_id,
+                e.name,
+                f"{e.effort_weeks:g}",
+                _money(e.planned_value),
+            )
+            for team in teams
+            for e in chosen
+            if e.team == team
+        ]
+        out.print(_fitted_table(f"{status} ({len(chosen)})", lines, out.width))
     use = Table(title="capacity used / usable (weeks)")
     use.add_column("team", no_wrap=True)
     for period in roadmap.periods:
