@@ -417,6 +417,32 @@ def test_plan_tables_fit_a_narrow_terminal(planted: Workspace) -> None:
         assert f" {entry.effort_weeks:g} " in row and "weeks" in result.output
 
 
+def test_fitted_table_cuts_the_name_first() -> None:
+    from rich.console import Console
+
+    from controltower.cli import _fitted_table
+
+    rows = [
+        (
+            "data-connectors",
+            "2027-Q1..2027-Q2",
+            f"cap-{k:02d}",
+            "A very long name " * 3,
+            "30",
+            "5.37M",
+        )
+        for k in range(3)
+    ]
+    console = Console(width=80, record=True)
+    console.print(_fitted_table("now (3)", rows, 80))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for row in rows:
+        line = next(x for x in lines if f" {row[2]} " in x)
+        assert all(f" {cell} " in line for cell in (row[0], row[1], row[4], row[5]))
+        assert "…" in line
+
+
 def test_planning_periods_unknown_to_teams_csv_are_named(planted: Workspace) -> None:
     settings = planted.settings.model_copy(deep=True)
     settings.planning.periods = ["2031-Q1", "2031-Q2"]
