@@ -323,6 +323,16 @@ def test_unknown_reference_names_the_row_kind(tmp_path: Path, workspace: Workspa
     assert any("'cap-nope' is not a known capability " in m for m in messages(error))
 
 
+def test_unknown_theme_of_a_capability(tmp_path: Path, workspace: Workspace) -> None:
+    files = small_bundle()
+    files["capabilities"][0]["themes"] = "trust;trsut"
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert messages(error) == [
+        "capabilities.csv:2:themes: 'trsut' is not a known theme (not in themes.csv of the "
+        "bundle or the workspace)"
+    ]
+
+
 def test_malformed_quoting(tmp_path: Path, workspace: Workspace) -> None:
     folder = write_bundle(tmp_path / "b")
     path = folder / "signals.csv"

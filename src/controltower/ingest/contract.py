@@ -80,6 +80,7 @@ SPECS: tuple[FileSpec, ...] = (
         ("capability_id",),
         (
             Reference("team", "teams", only_if_target_known=True),
+            Reference("themes", "themes", only_if_target_known=True),
             Reference("depends_on", "capabilities"),
             Reference("excludes", "capabilities"),
         ),
