@@ -17,7 +17,13 @@ from controltower.errors import InputError
 from controltower.ingest.bundle import import_bundle
 from controltower.optimize import model as optimize_model
 from controltower.optimize import plan_roadmap, why_not
-from controltower.optimize.bundle import BundleProblem, closure, greedy_bundle, solve_bundle
+from controltower.optimize.bundle import (
+    BundleProblem,
+    apply_bundles,
+    closure,
+    greedy_bundle,
+    solve_bundle,
+)
 from controltower.optimize.explain import why_not as why_not_problem
 from controltower.optimize.model import (
     Bundle,
@@ -488,6 +494,52 @@ def test_scenario_compare_diagnoses_each_scenario(planted: Workspace) -> None:
     assert strict.hours_per_new_deployment[0] == strict.hours_per_new_deployment[1]
 
 
+def test_deals_that_can_never_close_are_blocked_and_bind_nothing() -> None:
+    items = [
+        Item("a", "core", 1, 5.0, forbidden="blocking guardrail(s) g1"),
+        Item("b", "core", 1, 5.0),
+        Item("c", "core", 1, 5.0, excludes=("b",)),
+        Item("d", "core", 1, 5.0, depends_on=("a",)),
+        Item("e", "core", 40, 5.0),  # fits no period
+    ]
+    deals = [
+        Bundle("forbidden", 100.0, ("a",)),
+        Bundle("exclusive", 100.0, ("b", "c")),
+        Bundle("needs-forbidden", 100.0, ("d",)),
+        Bundle("too-big", 100.0, ("e",)),
+        Bundle("left-out", 100.0, ("p",)),
+        Bundle("fine", 100.0, ("b",)),
+    ]
+    p = apply_bundles(problem(items, [10]), deals, shipped=(), left_out={"p": "proposed"})
+    blocked = {b.id: b.blocked for b in p.bundles}
+    assert blocked == {
+        "forbidden": "requires a, which cannot be planned: blocking guardrail(s) g1",
+        "exclusive": "requires b and c, which exclude each other",
+        "needs-forbidden": "requires d, which cannot be planned: it needs a, which cannot be "
+        "planned",
+        "too-big": "requires e, which cannot be planned: it fits no capacity of team core",
+        "left-out": "requires p, left out: proposed",
+        "fine": None,
+    }
+    # Only the deal that can close takes its items' own value; c keeps its own.
+    assert {i.id: i.value for i in p.items} == {"a": 5.0, "b": 0.0, "c": 5.0, "d": 5.0, "e": 5.0}
+    solution = solve_roadmap(p)  # b closes "fine" (100) and so beats c (5), which excludes it
+    assert set(solution.placements) == {"b"} and solution.objective == pytest.approx(100.0)
+
+
+def test_why_not_an_item_valued_only_through_a_deal() -> None:
+    # acme's deal needs x and y, which never fit together in the one period; x alone is
+    # worth nothing on its own, and f (5) takes the room.
+    items = [Item("x", "core", 6, 3.0), Item("y", "core", 6, 3.0), Item("f", "core", 6, 5.0)]
+    p = apply_bundles(problem(items, [10]), [Bundle("acme", 100.0, ("x", "y"))], shipped=())
+    solution = solve_roadmap(p)
+    assert set(solution.placements) == {"f"}
+    value = next(c for c in why_not_problem(p, solution, "x").changes if c.kind == "value")
+    assert 5.0 <= value.amount <= 5.1
+    assert value.description.startswith("be worth 5 on its own: it counts now only through")
+    assert "deal(s) of acme" in value.description
+
+
 def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
     # big's deal needs cap-big alone; a's needs cap-sso and cap-big, which do not fit in
     # the one 10-week period together (4 + 9), so it never completes and cap-sso, valued
@@ -500,7 +552,9 @@ def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
     bundles = {b["account_id"]: b for b in roadmap.meta["bundles"]}  # type: ignore[attr-defined]
     assert set(bundles) == {"big", "a", "b"}
     assert bundles["big"]["completed"] == "2027-Q1" and bundles["a"]["completed"] is None
-    assert bundles["b"]["blocked"] == "requires cap-nope, which cannot be planned"
+    assert (
+        bundles["b"]["blocked"] == "requires cap-nope, which is no capability of capabilities.csv"
+    )
     big = roadmap.entry("cap-big")
     assert big is not None and big.status == "now" and big.value == 0.0
     assert "completes bundle(s) big" in big.reason
@@ -509,6 +563,14 @@ def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
     assert "bundle(s) a" in sso.reason and "cap-big" in sso.reason
     assert roadmap.objective == pytest.approx(bundles["big"]["value"])
     assert big.planned_value == pytest.approx(roadmap.objective)  # the deal it completes
+    runner = CliRunner(env={"COLUMNS": "200"})
+    ws = ["-w", str(planted.path)]
+    new = [*ws, "scenario", "new", "deals", "--set", 'planning.value_mode="bundles"']
+    assert runner.invoke(app, new).exit_code == 0
+    result = runner.invoke(app, [*ws, "plan", "--scenario", "deals"])
+    assert result.exit_code == 0, result.output
+    assert "deals: 1 of 3 close within the plan" in result.output
+    assert "- b can never close: requires cap-nope, which is no capability" in result.output
 
 
 def test_roadmap_audit_credits_the_deals_a_hand_made_file_completes(

@@ -584,6 +584,21 @@ def main() -> None:
 _SORT_KEYS = ("p50", "rice", "wsjf", "ice", "value-effort", "scorecard")
 
 
+def _print_deals(deals: object) -> None:
+    """The bundle value mode's account deals: how many close, and why the blocked never can."""
+    if not isinstance(deals, list) or not deals:
+        return
+    closed = [d for d in deals if d.get("completed")]
+    out.print(f"[bold]deals[/]: {len(closed)} of {len(deals)} close within the plan")
+    for deal in deals:
+        if deal.get("blocked"):
+            out.print(
+                f"- {deal['account_id']} can never close: {deal['blocked']}",
+                markup=False,
+                highlight=False,
+            )
+
+
 _ROADMAP_COLUMNS = ("team", "period", "id", "name", "weeks", "value")
 
 
@@ -861,6 +876,7 @@ def plan(
             out.print(f"[bold]{status}[/] ({len(rows)})")
         for e in rows:
             out.print(f"- {e.capability_id} {e.name}: {e.reason}", markup=False, highlight=False)
+    _print_deals(document.meta.get("bundles"))
     _print_revisit(document.decisions)
     _print_productization(document.productization)
     _print_finding_list(document.diagnostics)

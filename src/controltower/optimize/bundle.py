@@ -23,7 +23,7 @@ counts a bundle's value from the period its last required candidate finishes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from controltower.domain import LIST_SEPARATOR, Account
@@ -206,25 +206,48 @@ def account_bundles(accounts: Sequence[Account], settings: Settings) -> list[Bun
 
 
 def apply_bundles(
-    problem: RoadmapProblem, bundles: Sequence[Bundle], shipped: Collection[str]
+    problem: RoadmapProblem,
+    bundles: Sequence[Bundle],
+    shipped: Collection[str],
+    left_out: Mapping[str, str] | None = None,
 ) -> RoadmapProblem:
     """Put bundles into a problem: the bundle value mode.
 
-    A required id that has shipped is satisfied and dropped; a bundle that requires an id
-    neither in the problem nor shipped (unknown, or a candidate left out of the model) can
-    never complete and is marked ``blocked`` with that reason. Candidates an unblocked
-    bundle requires count only through their bundles (own value 0); the others keep their
-    own value. A bundle all of whose candidates have shipped is complete already and left
-    out (it changes no decision).
+    A required id that has shipped is satisfied and dropped. A bundle that can never
+    complete is marked ``blocked`` with the reason: it requires an id that is not in the
+    problem (not a capability of capabilities.csv, or a candidate left out, with
+    ``left_out``'s reason), an item that can never be planned (forbidden, fitting no
+    capacity, or needing such an item; :func:`never_plannable`), or two items that exclude
+    each other. Candidates an unblocked bundle requires count only through their bundles
+    (own value 0); the others keep their own value. A bundle all of whose candidates have
+    shipped is complete already and left out (it changes no decision).
     """
-    known = {item.id for item in problem.items}
+    by_id = {item.id: item for item in problem.items}
+    never = never_plannable(problem)
     kept: list[Bundle] = []
     for bundle in bundles:
-        missing = [r for r in bundle.requires if r not in known and r not in shipped]
-        needed = tuple(r for r in bundle.requires if r in known)
-        if missing:
-            blocked = "requires " + ", ".join(missing) + ", which cannot be planned"
-            kept.append(replace(bundle, requires=needed, blocked=blocked))
+        needed = tuple(r for r in bundle.requires if r in by_id)
+        reasons = [
+            f"requires {r}, "
+            + (
+                f"left out: {left_out[r]}"
+                if left_out and r in left_out
+                else "which is no capability of capabilities.csv"
+            )
+            for r in bundle.requires
+            if r not in by_id and r not in shipped
+        ]
+        reasons += [
+            f"requires {r}, which cannot be planned: {never[r]}" for r in needed if r in never
+        ]
+        reasons += [
+            f"requires {a} and {b}, which exclude each other"
+            for k, a in enumerate(needed)
+            for b in needed[k + 1 :]
+            if b in by_id[a].excludes or a in by_id[b].excludes
+        ]
+        if reasons:
+            kept.append(replace(bundle, requires=needed, blocked="; ".join(reasons)))
         elif needed:
             kept.append(replace(bundle, requires=needed))
     in_bundle = {
@@ -232,3 +255,22 @@ def apply_bundles(
     }
     items = [replace(i, value=0.0) if i.id in in_bundle else i for i in problem.items]
     return replace(problem, items=items, bundles=kept)
+
+
+def never_plannable(problem: RoadmapProblem) -> dict[str, str]:
+    """Items no plan can hold, with why: forbidden, fitting no capacity, or needing such."""
+    reasons: dict[str, str] = {}
+    for item in problem.items:
+        if item.forbidden is not None:
+            reasons[item.id] = item.forbidden
+        elif not problem.starts(item):
+            reasons[item.id] = f"it fits no capacity of team {item.team}"
+    grown = True
+    while grown:
+        grown = False
+        for item in problem.items:
+            missing = next((d for d in item.depends_on if d in reasons), None)
+            if item.id not in reasons and missing is not None:
+                reasons[item.id] = f"it needs {missing}, which cannot be planned"
+                grown = True
+    return reasons

@@ -321,22 +321,28 @@ def why_not(
                 max(1.0, 0.01 * high),
                 lambda v: test(_with_item(problem, replace(item, value=v))),
             )
-            worthless = item.value <= 0 and needed <= 1.0
-            changes.append(
-                Change(
-                    "value",
-                    round(needed, 0),
-                    "give it any value above zero: there is room for it, but an item worth "
-                    "nothing is left out"
-                    if worthless
-                    else f"raise its weighted value from {_money(item.value)} to {_money(needed)}",
-                )
-            )
+            changes.append(Change("value", round(needed, 0), _value_change(problem, item, needed)))
     if stake:
         changes.extend(_capacity_changes(problem, item, solution, test, tolerance))
     capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
     others = [c for c in changes if c.kind != "capacity"]
     return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity)
+
+
+def _value_change(problem: RoadmapProblem, item: Item, needed: float) -> str:
+    """The value change that brings an item in, in words."""
+    deals = [b.id for b in problem.bundles_of(item.id)]
+    if deals and item.value <= 0:
+        return (
+            f"be worth {_money(needed)} on its own: it counts now only through the deal(s) "
+            f"of {', '.join(deals)}, which it does not close in the best plan"
+        )
+    if item.value <= 0 and needed <= 1.0:
+        return (
+            "give it any value above zero: there is room for it, but an item worth nothing "
+            "is left out"
+        )
+    return f"raise its weighted value from {_money(item.value)} to {_money(needed)}"
 
 
 def _capacity_changes(

@@ -195,5 +195,7 @@ def build_problem(
     )
     if settings.planning.value_mode == "bundles":
         shipped = {c.id for c in evaluation.candidates if c.status == "shipped"}
-        problem = apply_bundles(problem, account_bundles(rows.accounts, settings), shipped)
+        problem = apply_bundles(
+            problem, account_bundles(rows.accounts, settings), shipped, left_out
+        )
     return problem, left_out
