@@ -36,6 +36,8 @@ from controltower.diagnose.periods import horizon_labels, period_start
 from controltower.domain import Account, CustomWork, Deployment, Usage
 from controltower.ingest.bundle import import_bundle
 from controltower.optimize import RoadmapEntry, plan_roadmap
+from controltower.report.build import economics_sentence
+from controltower.report.charts import economics_spec
 from controltower.settings import AdoptionSettings, Settings
 from controltower.synthesize.embed import HashingEmbedder
 from controltower.synthesize.pipeline import synthesize
@@ -457,6 +459,24 @@ def test_cli_economics_and_adoption(planted: Workspace) -> None:
     assert "cap-done" in {c["capability_id"] for c in json.loads(result.stdout)["capabilities"]}
     result = runner.invoke(app, ["-w", ws, "adoption"])
     assert result.exit_code == 0 and "cap-done" in result.output
+
+
+def test_no_revenue_has_no_gross_margin() -> None:
+    """With every account's ARR at 0 a margin is undefined: None, not 0% or 100%."""
+    rows = hand_rows()
+    free = [a.model_copy(update={"arr": 0.0}) for a in rows.accounts]
+    rows = EconomicsRows(free, rows.deployments, rows.work, rows.periods, rows.as_of)
+    settings = hand_settings()
+    economics = simulate_economics(
+        build_economics_inputs(rows, HAND_COVERAGE, settings), HAND_ROADMAP, settings
+    )
+    for period in economics.periods:
+        exact(period.with_plan.revenue, 0.0)
+        assert period.with_plan.gross_margin is None and period.without_plan.gross_margin is None
+    assert economics.periods[0].with_plan.fde_cost.p50 > 0
+    spec = economics_spec(economics, money=True)
+    assert spec is not None and len(spec["vconcat"]) == 2  # hours and cost; no margin panel
+    assert "no gross margin (no revenue)" in economics_sentence(economics)
 
 
 def test_no_deployments_shows_revenue_only() -> None:

@@ -1085,7 +1085,9 @@ def _bar(value: float, top: float, width: int = 40) -> str:
     return "█" * full + (_BAR_EIGHTHS[rest] if rest else "")
 
 
-def _band(band: Band, fmt: str = ",.0f", *, ranges: bool = False) -> str:
+def _band(band: Band | None, fmt: str = ",.0f", *, ranges: bool = False) -> str:
+    if band is None:
+        return "n/a"
     shown = f"{band.p50:{fmt}}"
     return f"{shown} [{band.p10:{fmt}}–{band.p90:{fmt}}]" if ranges else shown
 

@@ -197,11 +197,12 @@ def _outcome(
     arr_per_new = sum(s.start_share * s.first_share * s.typical_arr for s in inputs.segments)
     revenue = (inputs.arr + np.cumsum(new, axis=1) * arr_per_new) / per_year
     cost = hours * economics.fde_hourly_cost
+    # NaN where there is no revenue: a margin is undefined there (reported as None)
     margin = np.where(
         revenue > 0,
         (revenue - cost - economics.other_cogs_share * revenue)
         / np.where(revenue > 0, revenue, 1.0),
-        0.0,
+        np.nan,
     )
     custom = np.array([s.custom_hours for s in inputs.segments])
     total_custom = float(custom.sum())
@@ -229,8 +230,15 @@ def _bands(values: FloatArray) -> list[Band]:
     return [Band(p10=float(r[0]), p50=float(r[1]), p90=float(r[2])) for r in picked]
 
 
+def _defined_bands(values: FloatArray) -> list[Band | None]:
+    """:func:`_bands` for a quantity undefined (NaN) in some draws: None in such periods."""
+    missing = np.isnan(values)
+    bands = _bands(np.where(missing, 0.0, values))
+    return [None if missing[:, t].any() else band for t, band in enumerate(bands)]
+
+
 def _points(outcome: _Outcome, shipped: list[list[str]]) -> list[EconomicsPoint]:
-    columns = {
+    columns: dict[str, list[Band] | list[Band | None]] = {
         "new_deployments": _bands(outcome.new),
         "active_deployments": _bands(outcome.active),
         "fde_hours": _bands(outcome.hours),
@@ -238,7 +246,7 @@ def _points(outcome: _Outcome, shipped: list[list[str]]) -> list[EconomicsPoint]
         "fde_headcount": _bands(outcome.headcount),
         "fde_cost": _bands(outcome.cost),
         "revenue": _bands(outcome.revenue),
-        "gross_margin": _bands(outcome.margin),
+        "gross_margin": _defined_bands(outcome.margin),
         "absorbed_share": _bands(outcome.absorbed),
     }
     return [

@@ -95,9 +95,10 @@ class EconomicsPoint(BaseModel):
     fde_headcount: Band
     fde_cost: Band = Field(description="FDE cost of goods sold in the period (money).")
     revenue: Band = Field(description="Recurring revenue recognised in the period (money).")
-    gross_margin: Band = Field(
+    gross_margin: Band | None = Field(
         description="(revenue - FDE cost - other COGS) / revenue; other COGS is "
-        "economics.other_cogs_share x revenue (0 by default: the FDE-only margin)."
+        "economics.other_cogs_share x revenue (0 by default: the FDE-only margin). None "
+        "where there is no revenue to take a margin of (every account's ARR is 0)."
     )
     absorbed_share: Band = Field(
         description="Share of bespoke FDE work absorbed by capabilities shipped by then."

@@ -556,16 +556,15 @@ class _Builder:
         economics = self.plan.economics
         if economics is not None and economics.periods and self.policy.money:
             last = economics.periods[-1]
-            kpis.append(
-                Kpi(
-                    label=f"Gross margin {last.period}",
-                    value=pct(last.with_plan.gross_margin.p50),
-                    detail=signed_pct(
-                        last.with_plan.gross_margin.p50 - last.without_plan.gross_margin.p50
+            margin, margin_without = last.with_plan.gross_margin, last.without_plan.gross_margin
+            if margin is not None and margin_without is not None:
+                kpis.append(
+                    Kpi(
+                        label=f"Gross margin {last.period}",
+                        value=pct(margin.p50),
+                        detail=signed_pct(margin.p50 - margin_without.p50) + " vs no plan",
                     )
-                    + " vs no plan",
                 )
-            )
             kpis.append(
                 Kpi(
                     label="Escapes high-touch trap",
@@ -661,8 +660,13 @@ def economics_sentence(economics: Economics) -> str:
     """What the plan does to COGS and gross margin by the last period, in one sentence."""
     last = economics.periods[-1]
     with_cost, without_cost = last.with_plan.fde_cost.p50, last.without_plan.fde_cost.p50
-    with_margin = last.with_plan.gross_margin.p50
-    without_margin = last.without_plan.gross_margin.p50
+    with_margin, without_margin = last.with_plan.gross_margin, last.without_plan.gross_margin
+    margin = (
+        f"gross margin {pct(with_margin.p50)} vs {pct(without_margin.p50)} "
+        f"({signed_pct(with_margin.p50 - without_margin.p50)})"
+        if with_margin is not None and without_margin is not None
+        else "no gross margin (no revenue)"
+    )
     escape = (
         f"the company escapes the high-touch trap from {economics.escape_period}"
         if economics.escape_period
@@ -670,8 +674,7 @@ def economics_sentence(economics: Economics) -> str:
     )
     return (
         f"By {last.period}, FDE cost of goods sold is {money(with_cost)} with the plan vs "
-        f"{money(without_cost)} without, and gross margin {pct(with_margin)} vs "
-        f"{pct(without_margin)} ({signed_pct(with_margin - without_margin)}); {escape}."
+        f"{money(without_cost)} without, and {margin}; {escape}."
     )
 
 
@@ -689,8 +692,10 @@ def _flatten(tree: dict[str, object], prefix: str = "") -> Iterable[tuple[str, s
             yield name, str(value)
 
 
-def _band(band: Band, fmt: object) -> str:
+def _band(band: Band | None, fmt: object) -> str:
     assert callable(fmt)
+    if band is None:
+        return "n/a (no revenue)"
     return f"{fmt(band.p50)} ({fmt(band.p10)}–{fmt(band.p90)})"
 
 

@@ -410,7 +410,16 @@ def economics_spec(economics: Economics, *, money: bool, layout: Layout = WIDE) 
     """FDE hours, COGS and gross margin per period, with and without the plan."""
     if not economics.periods:
         return None
-    metrics = [m for m in _ECONOMICS_METRICS if money or m[0] == "fde_hours"]
+    metrics = [
+        m
+        for m in _ECONOMICS_METRICS
+        if (money or m[0] == "fde_hours")
+        and all(
+            getattr(point, m[0]) is not None
+            for p in economics.periods
+            for point in (p.with_plan, p.without_plan)
+        )
+    ]
     periods = [p.period for p in economics.periods]
     charts = [_economics_panel(economics, metric, periods, layout) for metric in metrics]
     subtitle = "P50 lines with P10–P90 bands" + (
@@ -507,6 +516,7 @@ def _economics_panel(
 
 def _metric(point: EconomicsPoint, name: str) -> dict[str, float]:
     band = getattr(point, name)
+    assert band is not None  # panels of undefined metrics are left out
     return {"p10": band.p10, "p50": band.p50, "p90": band.p90}
 
 
