@@ -400,12 +400,7 @@ class _BundleReader:
                 )
 
     def _check_cycles(self, spec: FileSpec, rows: list[tuple[int, Row]]) -> None:
-        graph = dict(self.known.capability_deps)
-        lines: dict[str, int] = {}
-        for line, row in rows:
-            assert isinstance(row, Capability)
-            graph[row.capability_id] = list(row.depends_on)
-            lines[row.capability_id] = line
+        graph, lines = _with_rows(self.known.capability_deps, rows, "depends_on")
         try:
             graphlib.TopologicalSorter(graph).prepare()
         except graphlib.CycleError as exc:
@@ -421,12 +416,7 @@ class _BundleReader:
 
     def _check_excluded_prerequisites(self, spec: FileSpec, rows: list[tuple[int, Row]]) -> None:
         """A capability that needs a capability it excludes (either side) can never be planned."""
-        excludes = dict(self.known.capability_excludes)
-        lines: dict[str, int] = {}
-        for line, row in rows:
-            assert isinstance(row, Capability)
-            excludes[row.capability_id] = list(row.excludes)
-            lines[row.capability_id] = line
+        excludes, lines = _with_rows(self.known.capability_excludes, rows, "excludes")
         self.known.capability_excludes = excludes
         for cap, needs in self.known.capability_deps.items():
             for dep in needs:
@@ -609,6 +599,23 @@ def _write_with(
         if not committed:
             writer.finish(commit=False)
     return report
+
+
+def _with_rows(
+    known: dict[str, list[str]], rows: list[tuple[int, Row]], column: str
+) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """A capability id list column of the workspace updated with the bundle's rows.
+
+    Returns:
+        The column by capability id, and the line of each capability the bundle holds.
+    """
+    merged = dict(known)
+    lines: dict[str, int] = {}
+    for line, row in rows:
+        assert isinstance(row, Capability)
+        merged[row.capability_id] = list(getattr(row, column))
+        lines[row.capability_id] = line
+    return merged, lines
 
 
 def _singular(entity: str) -> str:
