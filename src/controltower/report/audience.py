@@ -9,7 +9,9 @@
   diagnostics, evidence; no value table, economics or settings.
 - ``customer`` (a customer): brief, roadmap (now / next / later) and patterns, without
   any account name or id, money figure (ARR, value, COGS), quote, FDE cost, or internal
-  reason (guardrails, role stances, diagnostics, deferred and refused items).
+  reason (guardrails, role stances, diagnostics, deferred and refused items); a pattern
+  shows "planned" or "under review" and its planned candidates only, not its
+  recommendation.
 
 The customer view is built without the withheld data (not hidden by CSS): a test checks
 that no account name, id or ARR figure, guardrail rule or stance reason is in its files.

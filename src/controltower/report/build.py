@@ -241,9 +241,26 @@ class _Builder:
 
     # --- patterns -----------------------------------------------------------------------
 
+    def _pattern_stance(self, pattern: PatternResult) -> tuple[str, list[str]]:
+        """The recommendation and candidates a reader sees for a pattern.
+
+        Internal readers get the readiness recommendation and every candidate. Outsiders
+        (the customer view) get only what the roadmap plans for it, "planned" or "under
+        review": a ``reject`` or a refused candidate would disclose internal reasons.
+        """
+        if self.policy.internal:
+            return pattern.recommendation, list(pattern.candidate_ids)
+        planned = [
+            c
+            for c in pattern.candidate_ids
+            if (entry := self.entries.get(c)) is not None and entry.status in _PLANNED
+        ]
+        return ("planned" if planned else "under review"), planned
+
     def pattern_row(self, pattern: PatternResult) -> PatternRow:
         recurrence = pattern.recurrence
         limit = self.settings.ids_per_claim
+        recommendation, candidates = self._pattern_stance(pattern)
         quotes = self.book.representatives.get(pattern.id, []) if self.policy.quotes else []
         quote_refs = [r for r in (self.link.ref(q) for q in quotes) if r is not None]
         return PatternRow(
@@ -252,7 +269,7 @@ class _Builder:
             label=self.text(pattern.label),
             key_phrases=[self.text(k) for k in pattern.key_phrases],
             trend=pattern.trend or "unknown",
-            recommendation=pattern.recommendation,
+            recommendation=recommendation,
             accounts=recurrence.accounts if recurrence else len(pattern.account_ids),
             signals=recurrence.signals if recurrence else len(pattern.signal_ids),
             work_items=recurrence.work_items if recurrence else len(pattern.work_ids),
@@ -266,7 +283,7 @@ class _Builder:
             quote_accounts=[
                 self.link.ref(self.book.quotes[r.id].account_id) or r for r in quote_refs
             ],
-            candidates=[r for r in (self.link.ref(c) for c in pattern.candidate_ids) if r],
+            candidates=[r for r in (self.link.ref(c) for c in candidates) if r],
             reasons=pattern.reasons if self.policy.internal else [],
         )
 

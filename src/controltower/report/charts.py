@@ -119,7 +119,15 @@ _CONFIG: Spec = {
     "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "columns": 3},
     "view": {"stroke": None},
 }
-_RECOMMENDATION_SCALE: Spec = {"domain": _RECOMMENDATIONS, "range": _RECOMMENDATION_COLOURS}
+_OUTSIDE_STANCES = {"planned": "#15803d", "under review": "#a3a3a3"}
+"""What an outside reader (the customer view) sees instead of a recommendation."""
+
+
+def _recommendation_scale(shown: Sequence[str]) -> Spec:
+    """The recommendation colours, for the values a chart shows (its legend lists only them)."""
+    colours = dict(zip(_RECOMMENDATIONS, _RECOMMENDATION_COLOURS, strict=True)) | _OUTSIDE_STANCES
+    domain = [v for v in colours if v in set(shown)]
+    return {"domain": domain, "range": [colours[v] for v in domain]}
 
 
 def _base(title: str, subtitle: str, layout: Layout) -> Spec:
@@ -157,7 +165,7 @@ def value_effort_spec(candidates: Sequence[CandidateRow], layout: Layout = WIDE)
         "field": "recommendation",
         "type": "nominal",
         "title": "Recommendation",
-        "scale": _RECOMMENDATION_SCALE,
+        "scale": _recommendation_scale([c.recommendation for c in rows]),
     }
     return _base(
         "Value vs effort",
@@ -382,7 +390,7 @@ def pattern_map_spec(
                         "field": "recommendation",
                         "type": "nominal",
                         "title": "Recommendation",
-                        "scale": _RECOMMENDATION_SCALE,
+                        "scale": _recommendation_scale([p.recommendation for p in patterns]),
                     },
                 },
             },
