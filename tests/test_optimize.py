@@ -24,6 +24,7 @@ from controltower.optimize.bundle import (
     greedy_bundle,
     solve_bundle,
 )
+from controltower.optimize.explain import planned_reason
 from controltower.optimize.explain import why_not as why_not_problem
 from controltower.optimize.model import (
     Bundle,
@@ -92,6 +93,16 @@ def test_dependency_starts_after_prerequisite_finishes() -> None:
     assert planned(problem(items, [10])) == {"base": 0}
     blocked = [Item("base", "core", 1, 1.0, forbidden="guardrail g1"), items[1]]
     assert planned(problem(blocked, [20, 20])) == {}
+
+
+def test_a_prerequisite_worth_nothing_says_what_needs_it() -> None:
+    items = [Item("base", "core", 5, 0.0), Item("top", "core", 5, 100.0, depends_on=("base",))]
+    p = problem(items, [10, 10])
+    solution = solve_roadmap(p)
+    assert set(solution.placements) == {"base", "top"}
+    reason = planned_reason(p, p.items[0], solution)
+    assert reason.endswith("needed by top")
+    assert "needed by" not in planned_reason(p, p.items[1], solution)
 
 
 def test_exclusion_keeps_the_better_one() -> None:

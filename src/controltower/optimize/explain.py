@@ -62,12 +62,25 @@ def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolutio
         parts.append("after " + ", ".join(deps))
     if item.must:
         parts.append("must=yes")
-    completes = [
-        f"{b.id} ({_money(b.value * problem.discount ** solution.bundles[b.id])})"
-        for b in completing_items(problem, _ends(solution), solution.bundles).get(item.id, [])
+    completed = completing_items(problem, _ends(solution), solution.bundles).get(item.id, [])
+    if completed:
+        parts.append(
+            "completes bundle(s) "
+            + ", ".join(
+                f"{b.id} ({_money(b.value * problem.discount ** solution.bundles[b.id])})"
+                for b in completed
+            )
+        )
+    needed_by = [
+        i.id for i in problem.items if item.id in i.depends_on and i.id in solution.placements
     ]
-    if completes:
-        parts.append("completes bundle(s) " + ", ".join(completes))
+    needed_by += [
+        f"bundle {b.id}"
+        for b in problem.bundles_of(item.id)
+        if b.id in solution.bundles and b not in completed
+    ]
+    if needed_by:
+        parts.append("needed by " + ", ".join(needed_by))
     return "; ".join(parts)
 
 
