@@ -19,6 +19,7 @@ from controltower.synthesize.curate import (
 from controltower.synthesize.pipeline import synthesize
 from controltower.synthesize.trend import assess_trend
 from controltower.synthesize.view import get_pattern, list_patterns
+from controltower.value import explain
 from controltower.workspace import Workspace, init_workspace
 
 TOPICS = {
@@ -234,6 +235,12 @@ def test_merge_rename_and_split_survive_reruns(planted: Workspace) -> None:
     assert all(members[f"pii-{k}"] == topics["sso"] for k in range(8))
     assert get_pattern(planted, topics["sso"]).label == "Identity and privacy"
     assert get_pattern(planted, topics["pii"]).status == "merged"
+    # `tower why` on the merged id explains the pattern it lives in, and says so
+    why = explain(planted, topics["pii"])
+    assert why.id == topics["sso"]
+    assert why.reasons[0] == (
+        f"{topics['pii']} was merged into {topics['sso']}: this is {topics['sso']}'s breakdown"
+    )
 
     kept, new = split_pattern(planted, topics["sso"], parts=2)
     assert kept == topics["sso"]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from controltower.decisions.models import Evidence, StanceSnapshot, SubjectKind
+from controltower.store.patterns import resolve_pattern
 from controltower.store.tables import synthesis_runs
 from controltower.workspace import Workspace
 
@@ -45,15 +46,6 @@ class Focus:
     candidate: CandidateResult | None
     pattern: PatternResult | None
     request: str | None = None
-
-
-def resolve_pattern(pattern_id: str, redirects: Mapping[str, str]) -> str:
-    """Follow merges: the active pattern a (possibly merged) pattern id now lives in."""
-    seen = {pattern_id}
-    while pattern_id in redirects and redirects[pattern_id] not in seen:
-        pattern_id = redirects[pattern_id]
-        seen.add(pattern_id)
-    return pattern_id
 
 
 def _best_candidate(evaluation: Evaluation, ids: set[str]) -> CandidateResult | None:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from controltower.decisions.models import Decision
+from controltower.store.patterns import pattern_redirects
 from controltower.store.rows import Record, bulk_insert
-from controltower.store.tables import decisions, patterns
+from controltower.store.tables import decisions
 
 __all__ = [
     "append_decisions",
@@ -56,11 +57,3 @@ def next_decision_id(existing: Sequence[str]) -> str:
     """The id after the highest of ``existing``: D0001, D0002 … (more digits past D9999)."""
     highest = max((int(d[1:]) for d in existing), default=0)
     return f"D{highest + 1:04d}"
-
-
-def pattern_redirects(*, connection: Connection) -> dict[str, str]:
-    """Merged pattern id to the pattern it was merged into."""
-    statement = select(patterns.c.pattern_id, patterns.c.merged_into).where(
-        patterns.c.merged_into.is_not(None)
-    )
-    return {str(row.pattern_id): str(row.merged_into) for row in connection.execute(statement)}

@@ -251,3 +251,20 @@ def last_run(*, connection: Connection) -> dict[str, Any] | None:
         .first()
     )
     return None if row is None else dict(row)
+
+
+def pattern_redirects(*, connection: Connection) -> dict[str, str]:
+    """Merged pattern id to the pattern it was merged into."""
+    statement = select(patterns.c.pattern_id, patterns.c.merged_into).where(
+        patterns.c.merged_into.is_not(None)
+    )
+    return {str(row.pattern_id): str(row.merged_into) for row in connection.execute(statement)}
+
+
+def resolve_pattern(pattern_id: str, redirects: Mapping[str, str]) -> str:
+    """Follow merges: the active pattern a (possibly merged) pattern id now lives in."""
+    seen = {pattern_id}
+    while pattern_id in redirects and redirects[pattern_id] not in seen:
+        pattern_id = redirects[pattern_id]
+        seen.add(pattern_id)
+    return pattern_id

@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from controltower.errors import InputError
+from controltower.store import patterns as pattern_store
 from controltower.synthesize.embed import Embedder, HashingEmbedder, MiniLMEmbedder
 from controltower.synthesize.recurrence import Recurrence
 from controltower.value.frameworks import FrameworkScores, score_candidates
@@ -517,4 +518,18 @@ def explain(
     pattern = evaluation.pattern(item_id)
     if pattern is not None:
         return explain_pattern(pattern)
+    merged = _merged_into(workspace, item_id)
+    if merged is not None and (target := evaluation.pattern(merged)) is not None:
+        found = explain_pattern(target)
+        note = f"{item_id} was merged into {merged}: this is {merged}'s breakdown"
+        return found.model_copy(update={"reasons": [note, *found.reasons]})
     raise InputError(f"no candidate or pattern {item_id!r}; `tower value` lists them")
+
+
+def _merged_into(workspace: Workspace, pattern_id: str) -> str | None:
+    """The active pattern a merged pattern id now lives in (following merges), or None."""
+    with workspace.engine.connect() as connection:
+        redirects = pattern_store.pattern_redirects(connection=connection)
+    if pattern_id not in redirects:
+        return None
+    return pattern_store.resolve_pattern(pattern_id, redirects)
