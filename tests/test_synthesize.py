@@ -234,7 +234,8 @@ def test_merge_rename_and_split_survive_reruns(planted: Workspace) -> None:
     members = pattern_of(planted)
     assert all(members[f"pii-{k}"] == topics["sso"] for k in range(8))
     assert get_pattern(planted, topics["sso"]).label == "Identity and privacy"
-    assert get_pattern(planted, topics["pii"]).status == "merged"
+    merged = get_pattern(planted, topics["pii"])
+    assert merged.status == "merged" and merged.recurrence is None and not merged.signal_ids
     # `tower why` on the merged id explains the pattern it lives in, and says so
     why = explain(planted, topics["pii"])
     assert why.id == topics["sso"]
@@ -336,3 +337,8 @@ def test_cli_synthesize_and_patterns(planted: Workspace) -> None:
     assert missing.exit_code == 2
     same = runner.invoke(app, ["-w", ws, "patterns", "merge", first["id"], first["id"]])
     assert same.exit_code == 2
+    second = listed[1]["id"]
+    assert runner.invoke(app, ["-w", ws, "patterns", "merge", first["id"], second]).exit_code == 0
+    every = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["-w", ws, "patterns", "--all"])
+    row = next(line for line in every.stdout.splitlines() if f" {second} " in line)
+    assert f"merged into {first['id']}" in row

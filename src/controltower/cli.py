@@ -463,6 +463,13 @@ def patterns(
         pid: p.recommendation + (" (trap)" if p.customization_trap else "")
         for pid, p in judged.items()
     }
+    shown.update(
+        {
+            v.id: f"merged into {v.merged_into}" if v.merged_into else v.status
+            for v in views
+            if v.status != "active"
+        }
+    )
     out.print(_pattern_table(views, f"{len(views)} patterns", shown))
 
 

@@ -127,7 +127,8 @@ def _view(
     quotes: dict[tuple[str, str], Quote],
 ) -> PatternView:
     summary = pattern.summary
-    recurrence = summary.get("recurrence")
+    # A merged or retired pattern holds no members: its last figures would contradict that.
+    recurrence = summary.get("recurrence") if pattern.status == "active" else None
     return PatternView(
         id=pattern.pattern_id,
         label=pattern.label,
