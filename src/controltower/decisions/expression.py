@@ -157,6 +157,21 @@ class _Arithmetic:
             raise Unavailable("it divides by zero") from exc
 
 
+def _constant(node: _Node) -> float | None:
+    """The value of a part that reads no figure (numbers and arithmetic on them), else None."""
+    if isinstance(node, _Number):
+        return node.value
+    if isinstance(node, _Negative):
+        inner = _constant(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, _Arithmetic):
+        left, right = _constant(node.left), _constant(node.right)
+        if left is None or right is None or (node.symbol == "/" and right == 0):
+            return None
+        return node.function(left, right)
+    return None
+
+
 @dataclass(frozen=True)
 class _Negative:
     operand: _Node
@@ -343,12 +358,11 @@ class _Compiler:
         if known is None:
             raise self.refuse(node, "the operator in", "arithmetic is + - * /")
         symbol, function = known
-        return _Arithmetic(
-            symbol,
-            function,
-            self._expect(node.left, "number", depth),
-            self._expect(node.right, "number", depth),
-        )
+        left = self._expect(node.left, "number", depth)
+        right = self._expect(node.right, "number", depth)
+        if symbol == "/" and _constant(right) == 0:
+            raise self.refuse(node, "the division by zero in", "it could never be evaluated")
+        return _Arithmetic(symbol, function, left, right)
 
     def _unary(self, node: ast.UnaryOp, depth: int) -> _Node:
         if isinstance(node.op, ast.Not):
@@ -462,9 +476,10 @@ def parse_trigger(text: str) -> Trigger:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
+        # Python gives offset 0 when the text ends before the expression does
+        where = f"column {exc.offset}" if exc.offset else "it ends too early"
         raise InputError(
-            f"trigger {source!r} is not a valid expression ({exc.msg}, column {exc.offset}); "
-            + _HELP
+            f"trigger {source!r} is not a valid expression ({exc.msg}, {where}); " + _HELP
         ) from exc
     except (RecursionError, MemoryError, ValueError) as exc:
         raise InputError(f"trigger {source[:60]!r}… cannot be read: {_HELP}") from exc
