@@ -202,6 +202,27 @@ def test_ids_survive_a_rebuild(planted: Workspace) -> None:
     assert topic_patterns(planted) == before
 
 
+def test_a_new_copy_of_a_member_text_joins_that_members_pattern(
+    planted: Workspace, tmp_path: Path
+) -> None:
+    """Identical texts cannot be told apart, so a copy follows the pattern of its original
+    (also for members far from the centroid, which the centroid test would turn away)."""
+    synthesize(planted)
+    before = pattern_of(planted)
+    files = planted_files()
+    originals = {s["signal_id"]: s for s in files["signals"] if s["signal_id"] in before}
+    files["signals"] = [
+        dict(s, signal_id=f"copy-{sid}", account_id="a4" if s["account_id"] != "a4" else "a1")
+        for sid, s in originals.items()
+    ]
+    import_bundle(write_bundle(tmp_path / "copies", files), workspace=planted)
+    assert synthesize(planted).mode == "incremental"
+    after = pattern_of(planted)
+    assert {sid: after.get(f"copy-{sid}") for sid in originals} == {
+        sid: before[sid] for sid in originals
+    }
+
+
 def test_new_signals_join_existing_patterns_incrementally(
     planted: Workspace, tmp_path: Path
 ) -> None:

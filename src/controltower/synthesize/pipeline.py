@@ -273,9 +273,12 @@ def assign_incrementally(
 ) -> tuple[dict[int, str | None], int]:
     """Keep known items where they are; new items join their closest pattern or stay out.
 
-    A new item joins the pattern whose centroid it is closest to when that similarity
-    reaches the pattern's ``join_quantile`` member similarity. The outliers are then
-    clustered on their own; a cluster holding at least one new item becomes a new pattern.
+    A new item whose text is identical to a placed item's joins that item's pattern (its
+    vector is the same, so nothing can tell them apart: a peripheral member's twin would
+    otherwise fail the centroid test). Any other new item joins the pattern whose centroid
+    it is closest to when that similarity reaches the pattern's ``join_quantile`` member
+    similarity. The outliers are then clustered on their own; a cluster holding at least
+    one new item becomes a new pattern.
 
     Returns:
         The assignment and the number of new items.
@@ -289,12 +292,19 @@ def assign_incrementally(
         else:
             new.append(index)
     ids, centroids, radii = _centroids(assignment, vectors, rep, config.join_quantile)
+    twins = {
+        evidence.items[index].text_hash: pid
+        for index, pid in sorted(assignment.items(), reverse=True)
+        if pid is not None
+    }
     for index in new:
         representative = int(rep[index])
         if representative != index and representative in assignment:
             assignment[index] = assignment[representative]
             continue
-        assignment[index] = None
+        assignment[index] = twins.get(evidence.items[index].text_hash)
+        if assignment[index] is not None:
+            continue
         if ids:
             sims = centroids @ vectors[index]
             best = int(np.argmax(sims))
