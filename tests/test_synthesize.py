@@ -363,3 +363,18 @@ def test_cli_synthesize_and_patterns(planted: Workspace) -> None:
     every = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["-w", ws, "patterns", "--all"])
     row = next(line for line in every.stdout.splitlines() if f" {second} " in line)
     assert f"merged into {first['id']}" in row
+
+
+def test_key_phrases_in_any_script_and_never_from_links() -> None:
+    from controltower.synthesize.labels import class_tfidf_phrases
+
+    french, japanese, links = class_tfidf_phrases(
+        [
+            ["Les données clients sont exportées", "Export des données clients échoue"],
+            ["検索が遅いです", "検索結果が遅い"],
+            ["see https://example.com/abc", "www.example.org/x or ops@example.com", "12345"],
+        ]
+    )
+    assert "données" in french and not any("donn " in p or p == "donn" for p in french)
+    assert "検索" in japanese
+    assert links == []

@@ -29,6 +29,7 @@ from controltower.value.frameworks import (
     weighted_scorecard,
     wsjf,
 )
+from controltower.value.mapping import propose
 from controltower.value.model import SimulationInputs, simulate, triangular
 from controltower.value.readiness import Readiness, assess_readiness, convergence
 from controltower.workspace import Workspace, init_workspace
@@ -108,6 +109,17 @@ def test_broad_stable_pattern_is_standardize() -> None:
     result = assess(view, evidence, vectors=similar)
     assert result.recommendation == "standardize", result.reasons
     assert result.convergence == pytest.approx(1.0)
+
+
+def test_a_pattern_with_no_words_is_watched_and_not_proposed() -> None:
+    view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
+    wordless = view.model_copy(update={"key_phrases": [], "label": "(no words)"})
+    similar = np.tile(np.array([[1.0, 0.0, 0.0, 0.0]], dtype=np.float32), (3, 1))
+    result = assess(wordless, evidence, texts=["?"] * len(evidence), vectors=similar)
+    assert result.recommendation == "watch"
+    assert "no words that name a need" in result.reasons[0]
+    assert propose([wordless], set(), min_accounts=2) == []
+    assert [p.pattern_id for p in propose([view], set(), min_accounts=2)] == ["P1"]
 
 
 def test_single_large_account_is_keep_custom_and_a_trap() -> None:

@@ -9,13 +9,25 @@ the average number of words per class.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.feature_extraction.text import CountVectorizer
 
-_TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9\-\+]{1,}\b"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+"""Kana, CJK ideographs and Hangul: scripts written without spaces between words."""
+_TOKEN = rf"(?u)[{_CJK}]|\b[^\W\d_{_CJK}][\w\-\+]+\b"
+"""A word of two or more characters starting with a letter of any script, or one CJK
+character (CJK runs have no spaces; their 1-3 character n-grams stand for words)."""
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+", re.IGNORECASE)
+"""Links and e-mail addresses: they name no need, and would label a pattern ``com``."""
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _prepare(text: str) -> str:
+    return _NOISE.sub(" ", text)
 
 
 def class_tfidf_phrases(
@@ -34,7 +46,7 @@ def class_tfidf_phrases(
     Returns:
         One list of phrases per class, best first (empty for a class with no words).
     """
-    joined = [" ".join(texts) for texts in documents_per_class]
+    joined = [" ".join(_prepare(text) for text in texts) for texts in documents_per_class]
     if not any(text.strip() for text in joined):
         return [[] for _ in joined]
     vectorizer = CountVectorizer(
@@ -55,8 +67,14 @@ def class_tfidf_phrases(
     for row in range(weights.shape[0]):
         line = weights.getrow(row)
         order = np.argsort(-line.data, kind="stable")
-        result.append(_distinct(terms[line.indices[order]].tolist(), top))
+        phrases = [_CJK_GAP.sub("", t) for t in terms[line.indices[order]].tolist()]
+        result.append(_distinct([t for t in phrases if _is_phrase(t)], top))
     return result
+
+
+def _is_phrase(term: str) -> bool:
+    """A single CJK character says too little on its own; longer terms are kept."""
+    return len(term) > 1
 
 
 def _distinct(phrases: Sequence[str], top: int) -> list[str]:

@@ -169,11 +169,15 @@ def unit_centroid(vectors: FloatMatrix) -> NDArray[np.float32]:
 def propose(
     patterns: Sequence[PatternView], covered: set[str], *, min_accounts: int
 ) -> list[Proposal]:
-    """Proposed candidates for recurring patterns (enough accounts) that nothing covers."""
+    """Proposed candidates for recurring patterns (enough accounts) that nothing covers.
+
+    A pattern whose texts have no words to name a need (no key phrases: only symbols,
+    numbers or links) is not proposed: there is nothing to build from it.
+    """
     proposals = []
     for pattern in patterns:
         accounts = pattern.recurrence.accounts if pattern.recurrence else 0
-        if pattern.id in covered or accounts < min_accounts:
+        if pattern.id in covered or accounts < min_accounts or not pattern.key_phrases:
             continue
         phrases = pattern.key_phrases[:3]
         name = " / ".join(phrases) if phrases else pattern.label

@@ -195,6 +195,11 @@ def assess_readiness(
             )
     else:
         premature = []
+        if not pattern.key_phrases:
+            premature.append(
+                "its texts have no words that name a need (only symbols, numbers or links): "
+                "read them before acting"
+            )
         if recent:
             premature.append(f"first seen only {age_days} days ago (< {config.recent_days})")
         if pattern.trend == "emerging":
