@@ -36,6 +36,7 @@ from controltower.optimize.model import (
     solve_roadmap,
 )
 from controltower.optimize.problem import build_problem, load_rows
+from controltower.plan import Plan
 from controltower.synthesize.embed import HashingEmbedder
 from controltower.synthesize.pipeline import synthesize
 from controltower.value import evaluate
@@ -465,6 +466,34 @@ def test_planning_periods_unknown_to_teams_csv_are_named(planted: Workspace) -> 
     settings.planning.periods = ["2031-Q1", "2031-Q2"]
     with pytest.raises(InputError, match=r"planning periods \(2031-Q1, 2031-Q2\).*teams.csv names"):
         plan_roadmap(planted, settings=settings)
+
+
+def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Workspace) -> None:
+    from dataclasses import replace
+
+    from controltower.optimize.scenario import compare_scenarios, new_scenario
+    from controltower.plan import build_plan
+
+    new_scenario(planted, "rich", ["value.revenue_share=0.9", "economics.fde_hourly_cost=400"])
+    settings = planted.settings.model_copy(deep=True)
+    settings.value.revenue_share, settings.economics.fde_hourly_cost = 0.9, 400.0
+    edited = replace(planted, settings=settings)  # as if workspace.toml said so
+
+    def p50s(plan: Plan) -> dict[str, float]:
+        return {c.id: c.value.p50 for c in plan.candidates if c.value is not None}
+
+    base, _, _ = build_plan(planted)
+    scenario, _, _ = build_plan(planted, scenario="rich")
+    direct, _, _ = build_plan(edited)
+    assert p50s(scenario) == p50s(direct) != p50s(base)
+    assert scenario.meta["objective"] == pytest.approx(direct.meta["objective"])
+    compared = compare_scenarios(planted, "base", "rich")
+    assert compared.value_a == pytest.approx(base.meta["objective"])
+    assert compared.value_b == pytest.approx(direct.meta["objective"])
+    result = CliRunner().invoke(
+        app, ["-w", str(planted.path), "whynot", "cap-pool", "--scenario", "rich"]
+    )
+    assert result.exit_code == 0, result.output
 
 
 def test_plan_synthesizes_stale_evidence_first(tmp_path: Path) -> None:

@@ -913,15 +913,20 @@ def whynot(
     risk_averse: Annotated[
         bool, typer.Option("--risk-averse", help="Maximise P10 value instead of P50.")
     ] = False,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Ask within a named scenario's settings.")
+    ] = None,
 ) -> None:
     """Why is a candidate not planned: what forcing it in costs, and what would bring it in.
 
-    Example: tower -w ./acme-q1 whynot cap-07
+    Example: tower -w ./acme-q1 whynot cap-07 --scenario leverage
     """
     from controltower.optimize import why_not
+    from controltower.optimize.scenario import scenario_workspace
 
     with _open() as workspace:
-        result = why_not(workspace, capability_id, risk_averse=risk_averse)
+        view = scenario_workspace(workspace, scenario) if scenario else workspace
+        result = why_not(view, capability_id, risk_averse=risk_averse)
     if as_json:
         out.print_json(result.model_dump_json())
         return

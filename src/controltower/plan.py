@@ -24,7 +24,7 @@ from controltower.diagnose.adoption import track_adoption
 from controltower.diagnose.assess import assess_roadmap
 from controltower.diagnose.models import Adoption, DiagnosticCode, Economics, Finding
 from controltower.optimize import Roadmap, RoadmapEntry, plan_roadmap
-from controltower.optimize.scenario import load_scenario
+from controltower.optimize.scenario import scenario_workspace
 from controltower.synthesize.pipeline import Progress, ensure_synthesized
 from controltower.value import CandidateResult, Evaluation, PatternResult, evaluate
 from controltower.workspace import Workspace
@@ -156,7 +156,9 @@ def build_plan(
     Returns:
         The plan, and the roadmap and evaluation it was built from.
     """
-    settings = load_scenario(workspace, scenario) if scenario else workspace.settings
+    if scenario:  # every stage reads the scenario's settings, as if in workspace.toml
+        workspace = scenario_workspace(workspace, scenario)
+    settings = workspace.settings
     timer = _Timer()
     _synthesize_if_stale(workspace, progress, on_synthesized)
     timer.lap("synthesize")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,15 @@ def new_scenario(workspace: Workspace, name: str, assignments: list[str]) -> Pat
     path.parent.mkdir(exist_ok=True)
     write_atomically(path, tomli_w.dumps(overrides))
     return path
+
+
+def scenario_workspace(workspace: Workspace, name: str) -> Workspace:
+    """The workspace as a scenario sees it: the same store, the scenario's settings.
+
+    Every stage run on it (value, optimizer, decisions, economics, diagnostics) reads the
+    scenario's settings, exactly as if they were in ``workspace.toml``.
+    """
+    return replace(workspace, settings=load_scenario(workspace, name))
 
 
 def load_scenario(workspace: Workspace, name: str) -> Settings:
@@ -164,30 +174,23 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
     from controltower.optimize import Roadmap, plan_roadmap
     from controltower.value import evaluate
 
-    evaluation = evaluate(workspace)
+    base = evaluate(workspace)
     decided = decided_subjects(workspace)
 
     def run(name: str) -> tuple[Roadmap, Assessment]:
-        settings = load_scenario(workspace, name)
-        same_value = settings.value == workspace.settings.value and (
-            settings.planning.horizon_periods == workspace.settings.planning.horizon_periods
+        view = scenario_workspace(workspace, name)
+        settings = view.settings
+        valued = base if settings == workspace.settings else evaluate(view)
+        roadmap = plan_roadmap(view, evaluation=valued, settings=settings)
+        return roadmap, assess_roadmap(
+            view,
+            valued,
+            roadmap.entries,
+            roadmap.capacity,
+            settings,
+            decided=decided,
+            source=name,
         )
-        original = workspace.settings
-        workspace.settings = settings
-        try:
-            valued = evaluation if same_value else evaluate(workspace)
-            roadmap = plan_roadmap(workspace, evaluation=valued, settings=settings)
-            return roadmap, assess_roadmap(
-                workspace,
-                valued,
-                roadmap.entries,
-                roadmap.capacity,
-                settings,
-                decided=decided,
-                source=name,
-            )
-        finally:
-            workspace.settings = original
 
     (first, assessed_a), (second, assessed_b) = run(a), run(b)
 
