@@ -31,7 +31,12 @@ from controltower.value.frameworks import (
 )
 from controltower.value.mapping import propose
 from controltower.value.model import SimulationInputs, simulate, triangular
-from controltower.value.readiness import Readiness, assess_readiness, convergence
+from controltower.value.readiness import (
+    Readiness,
+    assess_readiness,
+    convergence,
+    guardrail_hits,
+)
 from controltower.workspace import Workspace, init_workspace
 
 AS_OF = date(2026, 6, 30)
@@ -109,6 +114,33 @@ def test_broad_stable_pattern_is_standardize() -> None:
     result = assess(view, evidence, vectors=similar)
     assert result.recommendation == "standardize", result.reasons
     assert result.convergence == pytest.approx(1.0)
+
+
+def test_a_guardrail_on_one_capability_does_not_reject_its_pattern() -> None:
+    """applies_to forbids building the named capability, not the need it addresses (nor
+    the other candidates addressing that need); keywords carry a guardrail to a pattern."""
+    named = Guardrail(
+        guardrail_id="g-one",
+        rule="No direct SQL on production",
+        severity="block",
+        owner_role="ai-architect",
+        applies_to=["cap-x"],
+    )
+    view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
+    result = assess_readiness(
+        view,
+        texts=["SSO with Okta"] * len(evidence),
+        evidence_accounts=evidence,
+        work_vectors=np.zeros((0, 4), dtype=np.float32),
+        guardrails=[named],
+        candidate_ids=["cap-x", "cap-y"],
+        arr=ARR,
+        as_of=AS_OF,
+        config=ReadinessSettings(),
+    )
+    assert result.recommendation != "reject" and result.block_guardrails == []
+    keyword = named.model_copy(update={"applies_to": [], "keywords": ["okta"]})
+    assert guardrail_hits(keyword, phrases=["okta"], texts=[], min_share=0.5) is not None
 
 
 def test_a_pattern_with_no_words_is_watched_and_not_proposed() -> None:

@@ -72,13 +72,15 @@ def guardrail_hits(
     *,
     phrases: Sequence[str],
     texts: Sequence[str],
-    candidate_ids: Sequence[str],
     min_share: float,
 ) -> str | None:
-    """Why a guardrail applies to a pattern, or None when it does not."""
-    named = sorted(set(guardrail.applies_to) & set(candidate_ids))
-    if named:
-        return f"applies to mapped candidate(s) {', '.join(named)}"
+    """Why a guardrail applies to a pattern (by its keywords), or None when it does not.
+
+    A guardrail's ``applies_to`` names capabilities, not needs: it forbids building those
+    capabilities, not the pattern they address, nor the other candidates that address it
+    (they apply to those capabilities directly, in the value stage). So only keywords
+    carry a guardrail to a pattern, and from it to every candidate addressing it.
+    """
     lowered_phrases = " | ".join(phrases).lower()
     lowered = [t.lower() for t in texts]
     for keyword in guardrail.keywords:
@@ -134,7 +136,6 @@ def assess_readiness(
             guardrail,
             phrases=phrases,
             texts=texts,
-            candidate_ids=candidate_ids,
             min_share=config.guardrail_min_share,
         )
         if why is not None:
