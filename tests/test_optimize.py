@@ -24,7 +24,7 @@ from controltower.optimize.bundle import (
     greedy_bundle,
     solve_bundle,
 )
-from controltower.optimize.explain import planned_reason
+from controltower.optimize.explain import deferred_reason, planned_reason
 from controltower.optimize.explain import why_not as why_not_problem
 from controltower.optimize.model import (
     Bundle,
@@ -565,6 +565,11 @@ def test_deals_that_can_never_close_are_blocked_and_bind_nothing() -> None:
     assert {i.id: i.value for i in p.items} == {"a": 5.0, "b": 0.0, "c": 5.0, "d": 5.0, "e": 5.0}
     solution = solve_roadmap(p)  # b closes "fine" (100) and so beats c (5), which excludes it
     assert set(solution.placements) == {"b"} and solution.objective == pytest.approx(100.0)
+    # a deferred item of a deal names it whatever keeps it out (here: an exclusion)
+    solo = apply_bundles(problem(items, [10]), [*deals, Bundle("solo", 1.0, ("c",))], shipped=())
+    c = next(i for i in solo.items if i.id == "c")
+    reason = deferred_reason(solo, c, solve_roadmap(solo))
+    assert reason.startswith("its value counts through bundle(s) solo (1); excludes b (planned")
 
 
 def test_why_not_an_item_valued_only_through_a_deal() -> None:
@@ -584,13 +589,15 @@ def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
     # big's deal needs cap-big alone; a's needs cap-sso and cap-big, which do not fit in
     # the one 10-week period together (4 + 9), so it never completes and cap-sso, valued
     # only through it, stays out; b's needs an unknown id (blocked); c's needs a shipped
-    # candidate only (complete already, left out).
+    # candidate only (complete already: listed, binding nothing).
     settings = planted.settings.model_copy(deep=True)
     settings.planning.value_mode = "bundles"
     roadmap = plan_roadmap(planted, settings=settings)
     assert roadmap.meta["value_mode"] == "bundles"
     bundles = {b["account_id"]: b for b in roadmap.meta["bundles"]}  # type: ignore[attr-defined]
-    assert set(bundles) == {"big", "a", "b"}
+    assert set(bundles) == {"big", "a", "b", "c"}
+    assert bundles["c"]["completed"] == "shipped" and bundles["c"]["requires"] == []
+    assert bundles["b"]["requires"] == ["cap-nope"]  # kept: it is why b is blocked
     assert bundles["big"]["completed"] == "2027-Q1" and bundles["a"]["completed"] is None
     assert (
         bundles["b"]["blocked"] == "requires cap-nope, which is no capability of capabilities.csv"
@@ -609,8 +616,10 @@ def test_plan_in_bundle_mode_counts_account_deals(planted: Workspace) -> None:
     assert runner.invoke(app, new).exit_code == 0
     result = runner.invoke(app, [*ws, "plan", "--scenario", "deals"])
     assert result.exit_code == 0, result.output
-    assert "deals: 1 of 3 close within the plan" in result.output
+    assert "deals: 2 of 4 close within the plan" in result.output
     assert "- b can never close: requires cap-nope, which is no capability" in result.output
+    sso_reason = next(line for line in result.output.splitlines() if "- cap-sso " in line)
+    assert "bundle(s) a" in sso_reason  # a deferred item names the deals it belongs to
 
 
 def test_roadmap_audit_credits_the_deals_a_hand_made_file_completes(

@@ -218,9 +218,10 @@ def apply_bundles(
     problem (not a capability of capabilities.csv, or a candidate left out, with
     ``left_out``'s reason), an item that can never be planned (forbidden, fitting no
     capacity, or needing such an item; :func:`never_plannable`), or two items that exclude
-    each other. Candidates an unblocked bundle requires count only through their bundles
-    (own value 0); the others keep their own value. A bundle all of whose candidates have
-    shipped is complete already and left out (it changes no decision).
+    each other; it keeps every unshipped id it requires. Candidates an unblocked bundle
+    requires count only through their bundles (own value 0); the others keep their own
+    value. A bundle all of whose candidates have shipped is complete already: it stays
+    listed with nothing to require, and changes no decision.
     """
     by_id = {item.id: item for item in problem.items}
     never = never_plannable(problem)
@@ -246,9 +247,10 @@ def apply_bundles(
             for b in needed[k + 1 :]
             if b in by_id[a].excludes or a in by_id[b].excludes
         ]
-        if reasons:
-            kept.append(replace(bundle, requires=needed, blocked="; ".join(reasons)))
-        elif needed:
+        if reasons:  # the ids it cannot have stay listed: they are why it is blocked
+            unmet = tuple(r for r in bundle.requires if r not in shipped)
+            kept.append(replace(bundle, requires=unmet, blocked="; ".join(reasons)))
+        else:  # all shipped: complete already, listed but binding nothing
             kept.append(replace(bundle, requires=needed))
     in_bundle = {
         r for bundle in kept if bundle.blocked is None and bundle.value > 0 for r in bundle.requires

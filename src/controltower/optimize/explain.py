@@ -109,7 +109,11 @@ def _bundle_note(problem: RoadmapProblem, item: Item, solution: RoadmapSolution)
 
 
 def bundle_summary(problem: RoadmapProblem, solution: RoadmapSolution) -> list[dict[str, object]]:
-    """Each bundle of the problem: its value, the items it needs and when it completes."""
+    """Each bundle of the problem: its value, the items it needs and when it completes.
+
+    ``completed`` is the period the last required item finishes, ``"shipped"`` for a deal
+    whose requirements have all shipped already, or None.
+    """
     return [
         {
             "account_id": bundle.id,
@@ -118,6 +122,8 @@ def bundle_summary(problem: RoadmapProblem, solution: RoadmapSolution) -> list[d
             "completed": (
                 problem.periods[solution.bundles[bundle.id]]
                 if bundle.id in solution.bundles
+                else "shipped"
+                if bundle.blocked is None and not problem.needed(bundle)
                 else None
             ),
             "blocked": bundle.blocked,
@@ -139,17 +145,22 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
             f"weeks/period need {d} period(s) of team {item.team}; the plan has "
             f"{len(problem.periods)}"
         )
+    note = _bundle_note(problem, item, solution)
     blocked = [x for x in item.depends_on if x in by_id and x not in solution.placements]
     if blocked:
         why = [
             f"{x} ({by_id[x].forbidden})" if by_id[x].forbidden else f"{x} (deferred)"
             for x in blocked
         ]
-        return "needs " + ", ".join(why) + ", not in the plan"
+        return note + "needs " + ", ".join(why) + ", not in the plan"
     rivals = [x for x in item.excludes if x in solution.placements]
     if rivals:
-        return "excludes " + ", ".join(
-            f"{x} (planned, value {_money(solution.placements[x].value)})" for x in rivals
+        return (
+            note
+            + "excludes "
+            + ", ".join(
+                f"{x} (planned, value {_money(solution.placements[x].value)})" for x in rivals
+            )
         )
     if not problem.has_stake(item):
         return "no value at stake (weighted value 0): nothing to gain from building it"
@@ -165,7 +176,7 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
         if rivals_team
         else ""
     )
-    return _bundle_note(problem, item, solution) + (
+    return note + (
         f"loses to better uses: needs {item.effort / d:g} weeks/period of team {item.team} "
         f"for {d} period(s) (free: "
         + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
