@@ -457,6 +457,22 @@ def test_underestimated_constraints_fires_on_broken_order_and_exclusions() -> No
     assert not [f for f in kept if "prerequisite" in f.metric or "exclude" in f.metric]
 
 
+def test_underestimated_constraints_fires_on_broken_must_rules() -> None:
+    items = [candidate(c, effort=2) for c in ("m", "n", "k", "old")]
+    rows = {
+        "m": capability_row("m", must="yes"),
+        "n": capability_row("n", must="never"),
+        "k": capability_row("k", must="no"),
+        "old": capability_row("old", must="yes", attributes={"shipped": "2026-01-05"}),
+    }
+    found = of(run(build(items, {"n": ("P1", 2)}, capabilities=rows)), "underestimated-constraints")
+    (must,) = [f for f in found if f.metric.startswith("must=yes candidates left out")]
+    assert must.severity == "critical" and must.value == 2.0 and must.subjects == ["m", "n"]
+    assert "must=yes but left out: m; must=never but planned: n" in must.message
+    kept = of(run(build(items, {"m": ("P1", 2)}, capabilities=rows)), "underestimated-constraints")
+    assert not [f for f in kept if f.metric.startswith("must=yes")]
+
+
 def test_underestimated_constraints_fires_on_capacity() -> None:
     items = [candidate("c-1", effort=9), candidate("c-2", effort=2)]
     full = of(run(build(items, {"c-1": ("P1", 9)}, capacity=10)), "underestimated-constraints")

@@ -11,7 +11,7 @@ Checks, each its own finding:
 - dependencies and exclusions (a hand-made roadmap can break them; the optimizer's
   cannot): a planned item whose prerequisite (``depends_on``, not yet shipped) is not
   planned or does not finish before the item starts, and two planned items that exclude
-  each other (both critical);
+  each other, and must=yes candidates left out or must=never ones planned (all critical);
 - effort uncertainty: items whose ``effort_high`` is at least ``diagnostics.wide_effort_ratio``
   times the planned effort; the overrun (high minus planned) is covered by the free weeks
   of the item's team in the periods it occupies, shared first come first served in plan
@@ -234,6 +234,37 @@ def _broken_dependencies(inputs: DiagnosisInputs) -> list[Finding]:
     ]
 
 
+def _must_rules(inputs: DiagnosisInputs) -> list[Finding]:
+    """must=yes candidates left out, must=never ones planned (a hand-made roadmap can)."""
+    planned = {i.id for i in inputs.planned}
+    musts = {
+        c.capability_id: c.must
+        for c in inputs.capabilities.values()
+        if c.must in ("yes", "never") and shipped_on(c) is None
+    }
+    missing = sorted(i for i, m in musts.items() if m == "yes" and i not in planned)
+    forbidden = sorted(i for i, m in musts.items() if m == "never" and i in planned)
+    if not missing and not forbidden:
+        return []
+    parts = [f"must=yes but left out: {', '.join(missing)}"] if missing else []
+    parts += [f"must=never but planned: {', '.join(forbidden)}"] if forbidden else []
+    remedy = [f"plan {', '.join(missing)}"] if missing else []
+    remedy += [f"take {', '.join(forbidden)} out"] if forbidden else []
+    return [
+        Finding(
+            code="underestimated-constraints",
+            severity="critical",
+            message="the roadmap breaks capabilities.csv's must rules: " + "; ".join(parts),
+            metric="must=yes candidates left out plus must=never candidates planned",
+            value=float(len(missing) + len(forbidden)),
+            threshold=1.0,
+            evidence=[*missing, *forbidden],
+            remedy=" and ".join(remedy) + ", or change the must column with its owner",
+            subjects=[*missing, *forbidden],
+        )
+    ]
+
+
 def _excluded_pairs(inputs: DiagnosisInputs) -> list[Finding]:
     planned = {i.id: i for i in inputs.planned}
     pairs: dict[tuple[str, str], None] = {}
@@ -354,6 +385,7 @@ def detect_underestimated_constraints(inputs: DiagnosisInputs, settings: Setting
         *_guardrails(inputs),
         *_broken_dependencies(inputs),
         *_excluded_pairs(inputs),
+        *_must_rules(inputs),
         *_utilisation(inputs, settings),
         *_no_capacity(inputs),
         *_uncertainty(inputs, settings),
