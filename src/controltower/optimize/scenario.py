@@ -172,6 +172,7 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
     from controltower.decisions import decided_subjects
     from controltower.diagnose.assess import Assessment, assess_roadmap
     from controltower.optimize import Roadmap, plan_roadmap
+    from controltower.optimize.model import PlanConflictError
     from controltower.value import evaluate
 
     base = evaluate(workspace)
@@ -181,7 +182,10 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         view = scenario_workspace(workspace, name)
         settings = view.settings
         valued = base if settings == workspace.settings else evaluate(view)
-        roadmap = plan_roadmap(view, evaluation=valued, settings=settings)
+        try:
+            roadmap = plan_roadmap(view, evaluation=valued, settings=settings)
+        except PlanConflictError as exc:
+            raise PlanConflictError(f"scenario {name}: {exc}") from exc
         return roadmap, assess_roadmap(
             view,
             valued,
