@@ -496,6 +496,21 @@ def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Wor
     assert result.exit_code == 0, result.output
 
 
+def test_scenario_compare_names_the_scenario_whose_musts_conflict(tmp_path: Path) -> None:
+    from controltower.optimize.scenario import compare_scenarios, new_scenario
+
+    bundle = planted_bundle()
+    for row in bundle["capabilities"]:
+        if row["capability_id"] == "cap-sso":
+            row["must"] = "yes"
+    workspace = init_workspace(tmp_path / "ws")
+    import_bundle(write_bundle(tmp_path / "bundle", bundle), workspace=workspace)
+    synthesize(workspace, embedder=HashingEmbedder())
+    new_scenario(workspace, "tight", ["planning.capacity_reserve=0.99"])
+    with pytest.raises(PlanConflictError, match=r"^scenario tight: cap-sso is must=yes"):
+        compare_scenarios(workspace, "base", "tight")
+
+
 def test_plan_synthesizes_stale_evidence_first(tmp_path: Path) -> None:
     from controltower.synthesize.pipeline import ensure_synthesized, is_stale
     from controltower.synthesize.view import list_patterns
