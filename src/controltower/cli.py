@@ -26,6 +26,7 @@ from rich.table import Table
 from controltower import __version__
 from controltower.errors import BundleError, ControlTowerError
 from controltower.export import export_workspace
+from controltower.format import money
 from controltower.ingest.bundle import ImportReport, import_bundle, validate_bundle
 from controltower.sample import write_sample_bundle
 from controltower.settings import iter_settings_help
@@ -636,10 +637,6 @@ def _fitted_table(title: str, rows: Sequence[tuple[str, ...]], width: int) -> Ta
     return table
 
 
-def _money(value: float) -> str:
-    return f"{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:,.0f}k"
-
-
 @app.command()
 @handle_errors
 def value(
@@ -680,8 +677,8 @@ def value(
         table.add_row(
             c.id + (" ⚑" if c.flagged else ""),
             c.name,
-            _money(c.value.p50) if c.value else c.status,
-            f"{_money(c.value.p10)}-{_money(c.value.p90)}" if c.value else "-",
+            money(c.value.p50) if c.value else c.status,
+            f"{money(c.value.p10)}-{money(c.value.p90)}" if c.value else "-",
             f"{c.roi.p50:,.1f}x" if c.roi else "-",
             "/".join(
                 str(ranks.get(f) or "-")
@@ -862,7 +859,7 @@ def plan(
                 e.capability_id,
                 e.name,
                 f"{e.effort_weeks:g}",
-                _money(e.planned_value),
+                money(e.planned_value),
             )
             for team in teams
             for e in chosen
@@ -892,7 +889,7 @@ def plan(
     meta = roadmap.meta
     out.print(
         f"solver {meta['status']}, gap {float(str(meta['gap'])):.4%}, "
-        f"{float(str(meta['solve_seconds'])):.2f}s, objective {_money(roadmap.objective)} "
+        f"{float(str(meta['solve_seconds'])):.2f}s, objective {money(roadmap.objective)} "
         f"({meta['value']}, balance {meta['balance']})",
         highlight=False,
     )
@@ -935,7 +932,7 @@ def whynot(
         return
     if result.forced_feasible:
         out.print(
-            f"Forced in, the plan loses {_money(result.value_lost)} of value; displaced: "
+            f"Forced in, the plan loses {money(result.value_lost)} of value; displaced: "
             f"{', '.join(result.displaced) or 'nothing'}",
             highlight=False,
         )
@@ -996,7 +993,7 @@ def scenario_compare(
         out.print_json(comparison.model_dump_json())
         return
     out.print(
-        f"value {first} {_money(comparison.value_a)} vs {second} {_money(comparison.value_b)}; "
+        f"value {first} {money(comparison.value_a)} vs {second} {money(comparison.value_b)}; "
         f"planned {comparison.planned_a} vs {comparison.planned_b}",
         highlight=False,
     )
@@ -1105,8 +1102,8 @@ def _band(band: Band | None, fmt: str = ",.0f", *, ranges: bool = False) -> str:
 
 
 def _money_band(band: Band, *, ranges: bool = False) -> str:
-    shown = _money(band.p50)
-    return f"{shown} [{_money(band.p10)}–{_money(band.p90)}]" if ranges else shown
+    shown = money(band.p50)
+    return f"{shown} [{money(band.p10)}–{money(band.p90)}]" if ranges else shown
 
 
 @app.command()
@@ -1276,7 +1273,7 @@ def _figure(field: str, value: float | None) -> str:
     if value is None:
         return "-"
     if field.endswith(".arr") or ".value_" in field:
-        return _money(value)
+        return money(value)
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from controltower.format import money
 from controltower.optimize import model as _model
 from controltower.optimize.model import (
     Item,
@@ -22,12 +23,6 @@ _STATUS = ("now", "next")
 def status_of(start: int) -> str:
     """The status of a start period: now (first), next (second) or later."""
     return _STATUS[start] if start < len(_STATUS) else "later"
-
-
-def _money(value: float) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f}M"
-    return f"{value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"{value:,.0f}"
 
 
 def _forced_reason(item_id: str, message: str) -> str:
@@ -55,7 +50,7 @@ def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolutio
     parts = [
         f"planned {span} on team {item.team}: {item.effort:g} weeks "
         f"({item.effort / (placed.end - placed.start + 1):g}/period), discounted value "
-        f"{_money(placed.value)} ({_money(item.value / item.effort)} per week)"
+        f"{money(placed.value)} ({money(item.value / item.effort)} per week)"
     ]
     deps = [d for d in item.depends_on if d in solution.placements]
     if deps:
@@ -67,7 +62,7 @@ def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolutio
         parts.append(
             "completes bundle(s) "
             + ", ".join(
-                f"{b.id} ({_money(b.value * problem.discount ** solution.bundles[b.id])})"
+                f"{b.id} ({money(b.value * problem.discount ** solution.bundles[b.id])})"
                 for b in completed
             )
         )
@@ -100,7 +95,7 @@ def _bundle_note(problem: RoadmapProblem, item: Item, solution: RoadmapSolution)
         others = [r for r in problem.needed(bundle) if r != item.id]
         missing = [r for r in others if r not in solution.placements]
         notes.append(
-            f"{bundle.id} ({_money(bundle.value)}"
+            f"{bundle.id} ({money(bundle.value)}"
             + (f"; also needs {', '.join(others)}" if others else "")
             + (f", of which {', '.join(missing)} not planned" if missing else "")
             + ")"
@@ -159,7 +154,7 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
             note
             + "excludes "
             + ", ".join(
-                f"{x} (planned, value {_money(solution.placements[x].value)})" for x in rivals
+                f"{x} (planned, value {money(solution.placements[x].value)})" for x in rivals
             )
         )
     if not problem.has_stake(item):
@@ -172,7 +167,7 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
     )
     weakest = (
         f"; the weakest planned item of the team, {rivals_team[0].id}, brings "
-        f"{_money(rivals_team[0].value / rivals_team[0].effort)}/week"
+        f"{money(rivals_team[0].value / rivals_team[0].effort)}/week"
         if rivals_team
         else ""
     )
@@ -180,7 +175,7 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
         f"loses to better uses: needs {item.effort / d:g} weeks/period of team {item.team} "
         f"for {d} period(s) (free: "
         + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
-        + f"); it brings {_money(item.value / item.effort)}/week{weakest}"
+        + f"); it brings {money(item.value / item.effort)}/week{weakest}"
     )
 
 
@@ -358,7 +353,7 @@ def _value_change(problem: RoadmapProblem, item: Item, needed: float) -> str:
     deals = [b.id for b in problem.bundles_of(item.id)]
     if deals and item.value <= 0:
         return (
-            f"be worth {_money(needed)} on its own: it counts now only through the deal(s) "
+            f"be worth {money(needed)} on its own: it counts now only through the deal(s) "
             f"of {', '.join(deals)}, which it does not close in the best plan"
         )
     if item.value <= 0 and needed <= 1.0:
@@ -366,7 +361,7 @@ def _value_change(problem: RoadmapProblem, item: Item, needed: float) -> str:
             "give it any value above zero: there is room for it, but an item worth nothing "
             "is left out"
         )
-    return f"raise its weighted value from {_money(item.value)} to {_money(needed)}"
+    return f"raise its weighted value from {money(item.value)} to {money(needed)}"
 
 
 def _capacity_changes(
