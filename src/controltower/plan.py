@@ -156,11 +156,13 @@ def build_plan(
     Returns:
         The plan, and the roadmap and evaluation it was built from.
     """
-    if scenario:  # every stage reads the scenario's settings, as if in workspace.toml
+    timer = _Timer()
+    # Synthesis writes the shared store, so it keeps the workspace's own settings; every
+    # later stage reads the scenario's, as if they were in workspace.toml.
+    _synthesize_if_stale(workspace, progress, on_synthesized)
+    if scenario:
         workspace = scenario_workspace(workspace, scenario)
     settings = workspace.settings
-    timer = _Timer()
-    _synthesize_if_stale(workspace, progress, on_synthesized)
     timer.lap("synthesize")
     evaluation = evaluate(workspace)
     timer.lap("value")

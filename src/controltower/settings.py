@@ -739,12 +739,15 @@ def iter_settings_help() -> Iterator[tuple[str, object, str]]:
             yield f"{section_name}.{key}", getattr(section, key), field.description or ""
 
 
-def parse_settings(text: str, *, source: str = "workspace.toml") -> Settings:
+def parse_settings(
+    text: str, *, source: str = "workspace.toml", subject: str | None = None
+) -> Settings:
     """Parse and validate TOML settings text.
 
     Args:
         text: The TOML document.
         source: File name used in error messages.
+        subject: What the error says was refused (default: ``source``).
 
     Returns:
         The validated settings (defaults for everything not given).
@@ -757,7 +760,7 @@ def parse_settings(text: str, *, source: str = "workspace.toml") -> Settings:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 0) or 0
         raise BundleError(
-            [Problem(source, line, "-", f"not valid TOML: {exc}")], subject=_subject(source)
+            [Problem(source, line, "-", f"not valid TOML: {exc}")], subject=subject or source
         ) from exc
     try:
         return Settings.model_validate(data)
@@ -766,11 +769,7 @@ def parse_settings(text: str, *, source: str = "workspace.toml") -> Settings:
             Problem(source, 0, ".".join(str(p) for p in err["loc"]), err["msg"])
             for err in exc.errors()
         ]
-        raise BundleError(problems, subject=_subject(source)) from exc
-
-
-def _subject(source: str) -> str:
-    return f"{source} (its settings)" if source.startswith("scenario") else source
+        raise BundleError(problems, subject=subject or source) from exc
 
 
 def load_settings(path: Path) -> Settings:

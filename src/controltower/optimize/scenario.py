@@ -52,9 +52,11 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _validate(workspace: Workspace, overrides: dict[str, Any], source: str) -> Settings:
+def _validate(workspace: Workspace, overrides: dict[str, Any], name: str, source: str) -> Settings:
     merged = _merge(workspace.settings.model_dump(mode="json"), overrides)
-    return parse_settings(tomli_w.dumps(merged), source=source)
+    return parse_settings(
+        tomli_w.dumps(merged), source=source, subject=f"scenario {name} (its settings)"
+    )
 
 
 def new_scenario(workspace: Workspace, name: str, assignments: list[str]) -> Path:
@@ -72,7 +74,7 @@ def new_scenario(workspace: Workspace, name: str, assignments: list[str]) -> Pat
         if not sep or not dot or not section or not field:
             raise InputError(f"--set takes section.key=value; got {assignment!r}")
         overrides.setdefault(section, {})[field] = _parse_value(raw.strip())
-    _validate(workspace, overrides, f"scenario {name}")
+    _validate(workspace, overrides, name, f"scenario {name}")
     path.parent.mkdir(exist_ok=True)
     write_atomically(path, tomli_w.dumps(overrides))
     return path
@@ -82,7 +84,8 @@ def scenario_workspace(workspace: Workspace, name: str) -> Workspace:
     """The workspace as a scenario sees it: the same store, the scenario's settings.
 
     Every stage run on it (value, optimizer, decisions, economics, diagnostics) reads the
-    scenario's settings, exactly as if they were in ``workspace.toml``.
+    scenario's settings, exactly as if they were in ``workspace.toml``. Synthesis is not
+    run on it: it writes the shared store, with the workspace's own settings.
     """
     return replace(workspace, settings=load_scenario(workspace, name))
 
@@ -99,7 +102,7 @@ def load_scenario(workspace: Workspace, name: str) -> Settings:
     if not path.exists():
         raise InputError(f"no scenario {name!r}; create it with `tower scenario new {name}`")
     overrides = tomllib.loads(path.read_text(encoding="utf-8"))
-    return _validate(workspace, overrides, path.name)
+    return _validate(workspace, overrides, name, path.name)
 
 
 class Move(BaseModel):
@@ -173,15 +176,18 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
     from controltower.diagnose.assess import Assessment, assess_roadmap
     from controltower.optimize import Roadmap, plan_roadmap
     from controltower.optimize.model import PlanConflictError
-    from controltower.value import evaluate
+    from controltower.value import Evaluation, evaluate
 
-    base = evaluate(workspace)
     decided = decided_subjects(workspace)
+    evaluations: dict[str, Evaluation] = {}  # by settings: scenarios that value alike share
 
     def run(name: str) -> tuple[Roadmap, Assessment]:
         view = scenario_workspace(workspace, name)
         settings = view.settings
-        valued = base if settings == workspace.settings else evaluate(view)
+        key = settings.model_dump_json()
+        if key not in evaluations:
+            evaluations[key] = evaluate(view)
+        valued = evaluations[key]
         try:
             roadmap = plan_roadmap(view, evaluation=valued, settings=settings)
         except PlanConflictError as exc:

@@ -179,8 +179,7 @@ def propose(
         accounts = pattern.recurrence.accounts if pattern.recurrence else 0
         if pattern.id in covered or accounts < min_accounts or not pattern.key_phrases:
             continue
-        phrases = pattern.key_phrases[:3]
-        name = " / ".join(phrases) if phrases else pattern.label
+        name = " / ".join(pattern.key_phrases[:3])
         proposals.append(
             Proposal(
                 capability_id=f"{PROPOSED_PREFIX}{pattern.id}",
