@@ -215,6 +215,18 @@ def write_bundle(folder: Path, files: Mapping[str, Rows] | None = None) -> Path:
     return folder
 
 
+def synthesized_workspace(root: Path, files: Mapping[str, Rows]) -> Workspace:
+    """A workspace under ``root`` with ``files`` imported and synthesized (hashing embedder)."""
+    from controltower.ingest.bundle import import_bundle
+    from controltower.synthesize.embed import HashingEmbedder
+    from controltower.synthesize.pipeline import synthesize
+
+    workspace = init_workspace(root / "ws")
+    import_bundle(write_bundle(root / "bundle", files), workspace=workspace)
+    synthesize(workspace, embedder=HashingEmbedder())
+    return workspace
+
+
 def snapshot(workspace: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted, to compare workspace states."""
     with workspace.engine.connect() as connection:

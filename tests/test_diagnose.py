@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_bundle, write_csv
+from conftest import synthesized_workspace, write_csv
 from controltower.cli import app
 from controltower.diagnose import DiagnosisInputs, diagnose, distance, load_diagnosis_inputs
 from controltower.diagnose.audit import diagnose_workspace
@@ -34,18 +34,15 @@ from controltower.diagnose.models import (
 from controltower.diagnose.roadmap_file import load_roadmap_file
 from controltower.domain import Account, Capability, Guardrail, ModelConstraint
 from controltower.errors import BundleError
-from controltower.ingest.bundle import import_bundle
 from controltower.optimize import RoadmapEntry, TeamLoad, plan_roadmap
 from controltower.optimize.model import PlanConflictError
 from controltower.settings import LensSettings, Settings
-from controltower.synthesize.embed import HashingEmbedder
-from controltower.synthesize.pipeline import synthesize
 from controltower.value import CandidateResult, Evaluation, PatternResult, evaluate
 from controltower.value.frameworks import FrameworkScores
 from controltower.value.lenses import RoleStance, disagreement
 from controltower.value.model import CandidateValue, Distribution
 from controltower.value.readiness import Readiness, Recommendation
-from controltower.workspace import Workspace, init_workspace
+from controltower.workspace import Workspace
 from test_value import planted_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -803,10 +800,7 @@ def diagnosis_bundle() -> dict[str, list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("diagnose")
-    workspace = init_workspace(root / "ws")
-    import_bundle(write_bundle(root / "bundle", diagnosis_bundle()), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
-    return workspace
+    return synthesized_workspace(root, diagnosis_bundle())
 
 
 def test_optimizer_plan_through_the_loader(planted: Workspace) -> None:
@@ -988,9 +982,7 @@ def test_a_roadmap_file_is_audited_even_when_the_optimizer_cannot_plan(tmp_path:
     for capability in bundle["capabilities"]:
         if capability["capability_id"] == "cap-pool":
             capability["must"] = "yes"
-    workspace = init_workspace(tmp_path / "ws")
-    import_bundle(write_bundle(tmp_path / "bundle", bundle), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
+    workspace = synthesized_workspace(tmp_path, bundle)
     with pytest.raises(PlanConflictError, match="cap-pool is must=yes"):
         plan_roadmap(workspace)
     path = write_csv(

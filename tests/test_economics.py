@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_bundle
+from conftest import synthesized_workspace
 from controltower.cli import app
 from controltower.diagnose.adoption import (
     ShippedCapability,
@@ -34,15 +34,12 @@ from controltower.diagnose.economics_inputs import (
 from controltower.diagnose.models import Band, Economics
 from controltower.diagnose.periods import horizon_labels, period_start
 from controltower.domain import Account, CustomWork, Deployment, Usage
-from controltower.ingest.bundle import import_bundle
 from controltower.optimize import RoadmapEntry, plan_roadmap
 from controltower.report.build import economics_sentence
 from controltower.report.charts import economics_spec
 from controltower.settings import AdoptionSettings, Settings
-from controltower.synthesize.embed import HashingEmbedder
-from controltower.synthesize.pipeline import synthesize
 from controltower.value import evaluate
-from controltower.workspace import Workspace, init_workspace
+from controltower.workspace import Workspace
 from test_value import planted_bundle
 
 CENT = 0.005
@@ -424,10 +421,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
         }
         for a in ("a", "b")
     ]
-    workspace = init_workspace(root / "ws")
-    import_bundle(write_bundle(root / "bundle", bundle), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
-    return workspace
+    return synthesized_workspace(root, bundle)
 
 
 def test_economics_and_adoption_on_a_workspace(planted: Workspace) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_bundle, write_csv
+from conftest import synthesized_workspace, write_bundle, write_csv
 from controltower.cli import app
 from controltower.diagnose.roadmap_file import load_roadmap_file
 from controltower.errors import InputError
@@ -38,7 +38,6 @@ from controltower.optimize.model import (
 from controltower.optimize.problem import build_problem, load_rows
 from controltower.plan import Plan
 from controltower.synthesize.embed import HashingEmbedder
-from controltower.synthesize.pipeline import synthesize
 from controltower.value import evaluate
 from controltower.workspace import Workspace, init_workspace
 from test_value import planted_bundle
@@ -358,10 +357,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
             "addresses": "sso-3",
         }
     )
-    workspace = init_workspace(root / "ws")
-    import_bundle(write_bundle(root / "bundle", bundle), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
-    return workspace
+    return synthesized_workspace(root, bundle)
 
 
 def test_plan_roadmap_on_planted_workspace(planted: Workspace) -> None:
@@ -503,9 +499,7 @@ def test_scenario_compare_names_the_scenario_whose_musts_conflict(tmp_path: Path
     for row in bundle["capabilities"]:
         if row["capability_id"] == "cap-sso":
             row["must"] = "yes"
-    workspace = init_workspace(tmp_path / "ws")
-    import_bundle(write_bundle(tmp_path / "bundle", bundle), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
+    workspace = synthesized_workspace(tmp_path, bundle)
     new_scenario(workspace, "tight", ["planning.capacity_reserve=0.99"])
     with pytest.raises(PlanConflictError, match=r"^scenario tight: cap-sso is must=yes"):
         compare_scenarios(workspace, "base", "tight")

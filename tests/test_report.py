@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_bundle
+from conftest import synthesized_workspace
 from controltower.cli import app
 from controltower.decisions.models import (
     DecisionReview,
@@ -35,7 +35,6 @@ from controltower.diagnose.models import (
     EconomicsPoint,
     Finding,
 )
-from controltower.ingest.bundle import import_bundle
 from controltower.plan import Plan, build_plan
 from controltower.report import LLMNarrator, load_evidence, write_report
 from controltower.report.audience import policy_for
@@ -43,9 +42,7 @@ from controltower.report.build import build_view
 from controltower.report.format import money
 from controltower.report.narrative import Fact, Grounding, check_sentence, collect_facts
 from controltower.settings import ReportSettings
-from controltower.synthesize.embed import HashingEmbedder
-from controltower.synthesize.pipeline import synthesize
-from controltower.workspace import Workspace, init_workspace
+from controltower.workspace import Workspace
 from test_value import planted_bundle
 
 SCHEMA = Path(__file__).parent.parent / "src/controltower/schemas/plan.schema.json"
@@ -81,10 +78,7 @@ def report_bundle() -> dict[str, list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("report")
-    workspace = init_workspace(root / "ws")
-    import_bundle(write_bundle(root / "bundle", report_bundle()), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
-    return workspace
+    return synthesized_workspace(root, report_bundle())
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from conftest import write_bundle
-from controltower.ingest.bundle import import_bundle
+from conftest import synthesized_workspace
 from controltower.plan import build_plan
 from controltower.report import load_evidence, write_report
 from controltower.settings import ReportSettings
-from controltower.synthesize.embed import HashingEmbedder
-from controltower.synthesize.pipeline import synthesize
-from controltower.workspace import init_workspace
 from test_report import populated, report_bundle
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,9 +62,7 @@ CHART_BOXES = """() => Array.from(document.querySelectorAll('figure.chart')).map
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("browser")
-    workspace = init_workspace(root / "ws")
-    import_bundle(write_bundle(root / "bundle", report_bundle()), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
+    workspace = synthesized_workspace(root, report_bundle())
     plan = populated(build_plan(workspace)[0])
     book = load_evidence(workspace, plan, ReportSettings())
     return {

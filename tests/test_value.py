@@ -9,13 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_bundle
+from conftest import synthesized_workspace
 from controltower.cli import app
 from controltower.domain import Guardrail
-from controltower.ingest.bundle import import_bundle
 from controltower.settings import ReadinessSettings
-from controltower.synthesize.embed import HashingEmbedder
-from controltower.synthesize.pipeline import synthesize
 from controltower.synthesize.recurrence import Recurrence
 from controltower.synthesize.view import PatternView
 from controltower.value import evaluate, explain
@@ -352,10 +349,7 @@ def planted_bundle() -> dict[str, list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("value")
-    workspace = init_workspace(root / "ws")
-    import_bundle(write_bundle(root / "bundle", planted_bundle()), workspace=workspace)
-    synthesize(workspace, embedder=HashingEmbedder())
-    return workspace
+    return synthesized_workspace(root, planted_bundle())
 
 
 def test_evaluate_planted_workspace(planted: Workspace) -> None:
