@@ -10,7 +10,7 @@ the average number of words per class.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,17 +67,15 @@ def class_tfidf_phrases(
     for row in range(weights.shape[0]):
         line = weights.getrow(row)
         order = np.argsort(-line.data, kind="stable")
-        phrases = [_CJK_GAP.sub("", t) for t in terms[line.indices[order]].tolist()]
-        result.append(_distinct([t for t in phrases if _is_phrase(t)], top))
+        # Lazily: only the best terms are read until ``top`` distinct phrases are found.
+        # CJK n-grams lose the spaces the tokenizer put between their characters, and a
+        # single CJK character says too little on its own.
+        phrases = (_CJK_GAP.sub("", t) for t in terms[line.indices[order]])
+        result.append(_distinct((t for t in phrases if len(t) > 1), top))
     return result
 
 
-def _is_phrase(term: str) -> bool:
-    """A single CJK character says too little on its own; longer terms are kept."""
-    return len(term) > 1
-
-
-def _distinct(phrases: Sequence[str], top: int) -> list[str]:
+def _distinct(phrases: Iterable[str], top: int) -> list[str]:
     chosen: list[str] = []
     for phrase in phrases:
         if any(_contains(kept, phrase) or _contains(phrase, kept) for kept in chosen):
