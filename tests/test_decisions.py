@@ -712,3 +712,25 @@ def test_cli_decide_asks_at_a_terminal_and_refuses_without_one(
     decision = json.loads(asked.stdout.splitlines()[-1])
     assert (decision["choice"], decision["rationale"]) == ("defer", "after Q2")
     assert decision["triggers"] == ["pattern.accounts >= 9"]
+
+
+def test_holding_back_a_request_whose_candidate_is_planned_says_it_binds_nothing(
+    ws: Workspace,
+) -> None:
+    decision = decide(ws, "sso-2", "refuse", rationale="one customer's ask")
+    status_by_id = {e: s for e, (s, _) in statuses(ws).items()}
+    assert (status_by_id["cap-sso"], status_by_id["cap-admin"]) == ("now", "next")
+    review = review_workspace(ws, roadmap_status=status_by_id)
+    [state] = review.standing
+    assert state.decision_id == decision and state.roadmap_status == "now"
+    assert state.effect is not None
+    assert state.effect.startswith(
+        "does not bind the roadmap, which plans cap-sso (now), cap-admin (next) for this request"
+    )
+    # A request no candidate serves, or a decision that goes ahead, contradicts nothing.
+    decide(ws, "sso-5", "refuse")
+    decide(ws, "sso-2", "build", rationale="reopened", supersedes=decision)
+    assert [s.effect for s in review_workspace(ws, roadmap_status=status_by_id).standing] == [
+        None,
+        None,
+    ]

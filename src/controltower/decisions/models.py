@@ -158,7 +158,11 @@ class DecisionState(BaseModel):
     triggers: list[TriggerCheck]
     revisit: bool = Field(description="At least one trigger fired.")
     effect: str | None = Field(None, description="What the decision does to the roadmap.")
-    roadmap_status: str | None = Field(None, description="The subject's status in the plan.")
+    roadmap_status: str | None = Field(
+        None,
+        description="The subject's status in the plan; for a pattern or request held back while "
+        "the plan schedules a candidate that serves it, that candidate's status.",
+    )
 
 
 class DecisionDetail(BaseModel):

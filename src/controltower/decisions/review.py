@@ -25,6 +25,7 @@ from controltower.decisions import store
 from controltower.decisions.expression import parse_trigger
 from controltower.decisions.figures import figures_of, focus_of, live_evaluation
 from controltower.decisions.models import (
+    AGAINST,
     Decision,
     DecisionDetail,
     DecisionReview,
@@ -33,6 +34,7 @@ from controltower.decisions.models import (
 )
 from controltower.domain import Capability
 from controltower.errors import InputError
+from controltower.store.patterns import resolve_pattern
 from controltower.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ __all__ = [
     "inspect_decision",
     "review",
     "review_workspace",
+    "serving_candidates",
     "standing_decisions",
     "superseded_by",
 ]
@@ -170,7 +173,46 @@ def decision_holds(
     return holds
 
 
-def _effect(decision: Decision, checks: list[TriggerCheck]) -> str | None:
+_PLANNED = ("now", "next", "later")
+"""Roadmap statuses that schedule a candidate."""
+
+
+def serving_candidates(
+    decision: Decision, evaluation: Evaluation | None, redirects: Mapping[str, str]
+) -> list[str]:
+    """The candidates that would deliver a pattern or request subject (none for a candidate).
+
+    A pattern's candidates, or every candidate whose evidence holds the request.
+    """
+    if evaluation is None or decision.subject_kind == "candidate":
+        return []
+    if decision.subject_kind == "pattern":
+        pattern = evaluation.pattern(resolve_pattern(decision.subject, redirects))
+        return list(pattern.candidate_ids) if pattern is not None else []
+    return [c.id for c in evaluation.candidates if decision.subject in c.model.signal_ids]
+
+
+def _scheduled_anyway(
+    decision: Decision, serving: Sequence[str], roadmap_status: Mapping[str, str]
+) -> list[str]:
+    """The serving candidates the plan schedules although the decision holds back."""
+    if decision.choice not in AGAINST:
+        return []
+    return [c for c in serving if roadmap_status.get(c) in _PLANNED]
+
+
+def _effect(
+    decision: Decision,
+    checks: list[TriggerCheck],
+    scheduled: Sequence[str],
+    roadmap_status: Mapping[str, str],
+) -> str | None:
+    if scheduled:
+        planned = ", ".join(f"{c} ({roadmap_status[c]})" for c in scheduled)
+        return (
+            f"does not bind the roadmap, which plans {planned} for this {decision.subject_kind}: "
+            "decide on the candidate to hold it out, or supersede this decision"
+        )
     if decision.subject_kind != "candidate":
         return None
     hold = _hold(decision, checks)
@@ -182,8 +224,12 @@ def _effect(decision: Decision, checks: list[TriggerCheck]) -> str | None:
 
 
 def _state(
-    decision: Decision, checks: list[TriggerCheck], roadmap_status: Mapping[str, str]
+    decision: Decision,
+    checks: list[TriggerCheck],
+    roadmap_status: Mapping[str, str],
+    serving: Sequence[str],
 ) -> DecisionState:
+    scheduled = _scheduled_anyway(decision, serving, roadmap_status)
     return DecisionState(
         decision_id=decision.decision_id,
         subject=decision.subject,
@@ -195,8 +241,8 @@ def _state(
         dissent=[p.role for p in decision.dissent()],
         triggers=checks,
         revisit=any(c.status == "fired" for c in checks),
-        effect=_effect(decision, checks),
-        roadmap_status=roadmap_status.get(decision.subject),
+        effect=_effect(decision, checks, scheduled, roadmap_status),
+        roadmap_status=roadmap_status.get(scheduled[0] if scheduled else decision.subject),
     )
 
 
@@ -218,7 +264,12 @@ def review(
         roadmap_status: Candidate id to its roadmap status, when a plan was made.
     """
     states = [
-        _state(d, check_triggers(d, evaluation, redirects, today=today), roadmap_status or {})
+        _state(
+            d,
+            check_triggers(d, evaluation, redirects, today=today),
+            roadmap_status or {},
+            serving_candidates(d, evaluation, redirects),
+        )
         for d in standing_decisions(decisions)
     ]
     return DecisionReview(
