@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from conftest import synthesized_workspace, write_csv
 from controltower.cli import app
+from controltower.decisions import record_decision
 from controltower.diagnose import DiagnosisInputs, diagnose, distance, load_diagnosis_inputs
 from controltower.diagnose.audit import diagnose_workspace
 from controltower.diagnose.models import (
@@ -992,3 +993,39 @@ def test_a_roadmap_file_is_audited_even_when_the_optimizer_cannot_plan(tmp_path:
     diagnosis = diagnose_workspace(workspace, roadmap_file=path)
     assert diagnosis.roadmap_source == str(path)
     assert any(f.code == "chasing-requests" for f in diagnosis.findings)
+
+
+def test_a_roadmap_file_planning_what_a_decision_defers_is_kept_and_flagged(
+    tmp_path: Path,
+) -> None:
+    workspace = synthesized_workspace(tmp_path, diagnosis_bundle())
+    deferred = record_decision(
+        workspace, "cap-sso", choice="defer", rationale="after the audit", decided_by="pm"
+    ).decision_id
+    path = write_csv(
+        tmp_path / "roadmap.csv",
+        [{"capability_id": "cap-sso", "period": "2027-Q1", "team": "core"}],
+    )
+    evaluation = evaluate(workspace)
+    audited = load_roadmap_file(workspace, path, evaluation)
+    sso = next(e for e in audited.entries if e.capability_id == "cap-sso")
+    # The file's row is kept as planned (before, it was silently shown as deferred).
+    assert (sso.status, sso.period) == ("now", "2027-Q1")
+    assert f"the optimizer would leave it out: deferred by decision {deferred}" in sso.reason
+    used = {(c.team, c.period): c.used for c in audited.capacity}
+    assert used[("core", "2027-Q1")] == sso.effort_weeks
+    diagnosis = diagnose_workspace(workspace, roadmap_file=path)
+    [found] = [
+        f
+        for f in diagnosis.findings
+        if f.metric == "planned items a standing decision keeps out of the roadmap"
+    ]
+    assert (found.code, found.severity, found.subjects) == (
+        "coordination-breakdown",
+        "critical",
+        ["cap-sso"],
+    )
+    assert deferred in found.evidence and deferred in found.remedy
+    # The optimizer's own plan never plans it, so its diagnosis has no such finding.
+    plan_findings = diagnose_workspace(workspace).findings
+    assert not [f for f in plan_findings if f.metric == found.metric]

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from controltower.decisions import Hold, decision_holds
 from controltower.diagnose.models import Economics
 from controltower.domain import Account, Capability, Guardrail, ModelConstraint
 from controltower.ingest.contract import SPEC_BY_ENTITY
@@ -83,6 +84,8 @@ class DiagnosisInputs:
         economics: The FDE economics under that roadmap (None: not simulated, and
             high-touch-trap does not run).
         decided: Candidate or pattern ids with a recorded decision (empty when unknown).
+        holds: Candidates the standing decisions keep out of the roadmap, with why (a
+            refuse, a defer whose triggers are quiet, or a dependency on one deferred).
     """
 
     evaluation: Evaluation
@@ -94,6 +97,7 @@ class DiagnosisInputs:
     accounts: dict[str, Account] = field(default_factory=dict)
     economics: Economics | None = None
     decided: frozenset[str] = frozenset()
+    holds: dict[str, Hold] = field(default_factory=dict)
 
     @cached_property
     def _candidates(self) -> dict[str, CandidateResult]:
@@ -197,4 +201,7 @@ def load_diagnosis_inputs(
         accounts={a.account_id: a for a in accounts},
         economics=economics,
         decided=frozenset(decided),
+        holds=decision_holds(
+            evaluation, rows.decisions, capabilities=rows.capabilities, today=rows.today
+        ),
     )

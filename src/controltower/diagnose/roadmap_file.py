@@ -13,10 +13,14 @@ span cannot be derived and the whole effort is loaded on ``period`` (``end_perio
 ``period``). Status is now / next / later by the position of ``period`` among the
 planning periods. Candidates not in the file are ``deferred`` (``refused`` when the
 optimizer could never plan them), and capacity use is recomputed from the file's loads.
+A row the optimizer would leave out (a standing decision defers it, or it needs one that
+is) stays planned as the file says, its reason naming the hold, so the audit judges the
+roadmap the file gives and ``coordination-breakdown`` flags it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from controltower.optimize.problem import (
     build_problem,
     load_rows,
     planning_periods,
+    weighted_value,
 )
 from controltower.settings import Settings
 from controltower.value import Evaluation
@@ -191,7 +196,12 @@ def read_roadmap_file(
 
 
 def _planned_entry(
-    problem: RoadmapProblem, item: Item, row: RoadmapRow, name: str, source: str
+    problem: RoadmapProblem,
+    item: Item,
+    row: RoadmapRow,
+    name: str,
+    source: str,
+    verdict: str = "refuse it",
 ) -> RoadmapEntry:
     notes = [f"from {source} line {row.line}"]
     if row.team != item.team:
@@ -210,7 +220,7 @@ def _planned_entry(
             notes.append(f"needs {span} period(s): runs past the last planning period")
         load = {problem.periods[p]: item.effort / span for p in range(start, end + 1)}
     if item.forbidden:
-        notes.append(f"the optimizer would refuse it: {item.forbidden}")
+        notes.append(f"the optimizer would {verdict}: {item.forbidden}")
     return RoadmapEntry(
         capability_id=item.id,
         name=name,
@@ -232,15 +242,23 @@ def roadmap_entries(
     problem: RoadmapProblem,
     left_out: dict[str, str],
     source: str,
+    held: Sequence[Item] = (),
 ) -> AuditedRoadmap:
-    """Entries for every candidate (the file's rows planned, the others not) and capacity use."""
+    """Entries for every candidate (the file's rows planned, the others not) and capacity use.
+
+    ``held`` are items for the file's rows that the problem leaves out (in ``left_out``):
+    they are planned as the file says, their reason naming why the optimizer would not.
+    """
     names = {c.id: c.name for c in evaluation.candidates}
     by_id = {r.capability_id: r for r in rows}
     entries: list[RoadmapEntry] = []
-    for item in problem.items:
+    held_ids = {item.id for item in held}
+    for item in [*problem.items, *held]:
         row = by_id.get(item.id)
         if row is not None:
-            entries.append(_planned_entry(problem, item, row, names.get(item.id, item.id), source))
+            verdict = "leave it out" if item.id in held_ids else "refuse it"
+            name = names.get(item.id, item.id)
+            entries.append(_planned_entry(problem, item, row, name, source, verdict))
             continue
         entries.append(
             RoadmapEntry(
@@ -256,8 +274,9 @@ def roadmap_entries(
                 value=item.value,
             )
         )
-    entries = _with_bundle_credit(problem, entries)
-    entries = sort_entries([*entries, *left_out_entries(evaluation, left_out)])
+    entries = _with_bundle_credit(replace(problem, items=[*problem.items, *held]), entries)
+    still_out = {k: v for k, v in left_out.items() if k not in held_ids}
+    entries = sort_entries([*entries, *left_out_entries(evaluation, still_out)])
     return AuditedRoadmap(source=source, entries=entries, capacity=_capacity(problem, entries))
 
 
@@ -311,8 +330,38 @@ def audit_roadmap(
 ) -> AuditedRoadmap:
     """Turn checked roadmap rows into entries and capacity use (see the module docstring)."""
     settings = settings or workspace.settings
-    problem, left_out = build_problem(evaluation, load_rows(workspace), settings)
-    return roadmap_entries(rows, evaluation, problem, left_out, source)
+    planning = load_rows(workspace)
+    problem, left_out = build_problem(evaluation, planning, settings)
+    held = _held_items(rows, evaluation, planning, left_out, settings)
+    return roadmap_entries(rows, evaluation, problem, left_out, source, held)
+
+
+def _held_items(
+    rows: list[RoadmapRow],
+    evaluation: Evaluation,
+    planning: PlanningRows,
+    left_out: dict[str, str],
+    settings: Settings,
+) -> list[Item]:
+    """Items for the file's rows the optimizer leaves out, each forbidden with the reason."""
+    items = []
+    for row in rows:
+        capability = planning.capabilities.get(row.capability_id)
+        candidate = evaluation.candidate(row.capability_id)
+        if row.capability_id not in left_out or capability is None or candidate is None:
+            continue
+        items.append(
+            Item(
+                id=row.capability_id,
+                team=capability.team,
+                effort=capability.effort_weeks,
+                value=weighted_value(candidate, settings, risk_averse=False),
+                depends_on=tuple(capability.depends_on),
+                excludes=tuple(capability.excludes),
+                forbidden=left_out[row.capability_id],
+            )
+        )
+    return items
 
 
 def load_roadmap_file(

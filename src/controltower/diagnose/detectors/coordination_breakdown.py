@@ -1,4 +1,8 @@
-"""coordination-breakdown: planned work the roles are split on, or that a role blocks.
+"""coordination-breakdown: planned work against a decision, split roles, or a role's block.
+
+A planned item that a standing decision keeps out of the roadmap (a refuse; a defer whose
+triggers are quiet, or a dependency on one): critical. Only a hand-made roadmap can do
+this (the optimizer never plans such an item): the roadmap and the decision log disagree.
 
 Among planned items with no recorded decision (``decided``):
 
@@ -86,7 +90,36 @@ def _split(items: list[PlannedItem], threshold: float) -> list[Finding]:
     ]
 
 
+def _against_decisions(inputs: DiagnosisInputs) -> list[Finding]:
+    overriding = [i for i in inputs.planned if i.id in inputs.holds]
+    if not overriding:
+        return []
+    shown = "; ".join(f"{i.id} ({i.entry.period}) {inputs.holds[i.id].reason}" for i in overriding)
+    ids = [i.id for i in overriding]
+    decisions = list(dict.fromkeys(inputs.holds[i].decision_id for i in ids))
+    return [
+        Finding(
+            code="coordination-breakdown",
+            severity="critical",
+            message=f"planned against a standing decision: {shown}",
+            metric="planned items a standing decision keeps out of the roadmap",
+            value=float(len(overriding)),
+            threshold=1.0,
+            evidence=[*decisions, *evidence_of(overriding)],
+            remedy=f"take {', '.join(ids)} out of the roadmap, or reopen "
+            f"{', '.join(decisions)} with a new decision on its subject (`tower decide "
+            "SUBJECT --choice build --why ...` supersedes it), so the log says who changed "
+            "course and why",
+            subjects=ids,
+        )
+    ]
+
+
 def detect_coordination_breakdown(inputs: DiagnosisInputs, settings: Settings) -> list[Finding]:
-    """Flag planned items overriding a blocking stance, or splitting the roles, undecided."""
+    """Flag planned items against a decision, overriding a block, or splitting the roles."""
     undecided = [i for i in inputs.planned if i.id not in inputs.decided]
-    return [*_blocked(undecided), *_split(undecided, settings.diagnostics.disagreement_std)]
+    return [
+        *_against_decisions(inputs),
+        *_blocked(undecided),
+        *_split(undecided, settings.diagnostics.disagreement_std),
+    ]
