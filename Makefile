@@ -39,6 +39,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/cluster_quality.py --corpus all
+	$(BIN)/python bench/pattern_granularity.py --json
 	$(BIN)/python bench/synthesize_speed.py --signals 100000
 	$(BIN)/python bench/value_mc.py
 	$(BIN)/python bench/nrp.py --all

@@ -205,12 +205,13 @@ class SynthesisSettings(_Section):
         "patterns at the level of a platform capability; fewer give finer facets.",
     )
     resolution: float = Field(
-        1.0,
-        gt=0.0,
+        0.0,
+        ge=0.0,
         le=50.0,
         description="Modularity resolution of the Leiden community search: higher splits "
-        "patterns finer (1 is standard modularity; the benchmark corpora's fine intents need "
-        "about 16, see docs/synthesis.md).",
+        "patterns finer (1 is standard modularity). 0: chosen per workspace, the resolution "
+        "among 0.5, 1, 2, 4, 8, 16 whose patterns have the best silhouette (see "
+        "docs/synthesis.md); a number fixes the granularity.",
     )
     join_quantile: float = Field(
         0.05,

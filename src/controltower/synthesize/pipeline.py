@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -214,11 +215,21 @@ def find_clusters(vectors: Vectors, config: SynthesisSettings) -> NDArray[np.int
     benchmarks in ``bench/cluster_quality.py``), with ``k = min(neighbors, sqrt(n))``
     (at least 5) so that small workspaces are not one blob.
     """
-    n = len(vectors)
-    neighbors = min(config.neighbors, max(5, round(math.sqrt(n))))
     return cluster_embeddings(
-        vectors, seed=config.seed, n_neighbors=neighbors, resolution=config.resolution
+        vectors, seed=config.seed, **pattern_clustering_params(len(vectors), config)
     ).labels
+
+
+def pattern_clustering_params(n: int, config: SynthesisSettings) -> dict[str, Any]:
+    """The Leiden parameters synthesis uses on ``n`` items: neighbours and resolution.
+
+    ``n_neighbors = min(synthesis.neighbors, sqrt(n))`` (at least 5); ``resolution`` is
+    ``synthesis.resolution``, or None (chosen by silhouette) when that is 0.
+    """
+    return {
+        "n_neighbors": min(config.neighbors, max(5, round(math.sqrt(n)))),
+        "resolution": config.resolution or None,
+    }
 
 
 def cluster_all(
