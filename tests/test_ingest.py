@@ -352,6 +352,32 @@ def test_bad_settings_file(tmp_path: Path, workspace: Workspace) -> None:
     ]
 
 
+def test_a_partial_settings_file_changes_only_the_keys_it_sets(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    first = write_bundle(tmp_path / "first")
+    (first / "workspace.toml").write_text(
+        '[planning]\nperiods = ["2027-01", "2027-02"]\ncapacity_reserve = 0.15\n', "utf-8"
+    )
+    report = import_bundle(first, workspace=workspace)
+    assert report.settings_changed == [
+        "planning.periods [] -> ['2027-01', '2027-02']",
+        "planning.capacity_reserve 0.0 -> 0.15",
+    ]
+    partial = write_bundle(tmp_path / "partial")
+    (partial / "workspace.toml").write_text("[planning]\nbalance = 0.7\n", "utf-8")
+    report = import_bundle(partial, workspace=workspace)
+    assert report.settings_changed == ["planning.balance 0.5 -> 0.7"]
+    planning = workspace.settings.planning
+    # Before, a partial file reset every key it did not name to its default.
+    assert (planning.periods, planning.capacity_reserve, planning.balance) == (
+        ["2027-01", "2027-02"],
+        0.15,
+        0.7,
+    )
+    assert import_bundle(partial, workspace=workspace).settings_changed == []
+
+
 def test_bom_crlf_and_multiline_cells_are_accepted(tmp_path: Path, workspace: Workspace) -> None:
     folder = write_bundle(tmp_path / "b")
     path = folder / "signals.csv"

@@ -150,7 +150,10 @@ def _print_import(report: ImportReport, title: str) -> None:
         table.add_row(*cells)
     out.print(table)
     if report.settings is not None:
-        out.print("workspace.toml: settings " + ("imported" if report.written else "valid"))
+        changed = report.settings_changed
+        verb = "changed" if report.written else "would change"
+        said = f"{len(changed)} setting(s) {verb}: {'; '.join(changed)}" if changed else "unchanged"
+        out.print(f"workspace.toml: settings {'imported' if report.written else 'valid'}, {said}")
     for name in report.ignored:
         out.print(f"{name}: not imported (a roadmap to audit is read by the commands that audit)")
 

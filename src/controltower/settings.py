@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import tomli_w
 from pydantic import (
@@ -771,6 +771,44 @@ def parse_settings(
             for err in exc.errors()
         ]
         raise BundleError(problems, subject=subject or source) from exc
+
+
+def merge_settings(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` (settings as a dict of sections) with the keys ``overrides`` sets replaced."""
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for section, values in overrides.items():
+        if isinstance(values, dict):
+            merged.setdefault(section, {}).update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def overlay_settings(base: Settings, path: Path) -> Settings:
+    """``base`` with every key a settings file sets replaced; keys it omits keep ``base``'s.
+
+    A bundle's ``workspace.toml`` that sets one key changes that key only, so a partial file
+    never resets what the workspace already holds to the defaults.
+
+    Raises:
+        BundleError: The file is not UTF-8, not TOML, or a key is unknown or out of range
+            (checked in the file itself, so the problems name it).
+    """
+    load_settings(path)
+    overrides = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    merged = merge_settings(base.model_dump(mode="json"), overrides)
+    return parse_settings(tomli_w.dumps(merged), source=path.name)
+
+
+def settings_changes(before: Settings, after: Settings) -> list[str]:
+    """Each setting that differs, as ``section.key old -> new``, in declaration order."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return [
+        f"{section}.{key} {old[section][key]!r} -> {value!r}"
+        for section, values in new.items()
+        for key, value in values.items()
+        if old[section][key] != value
+    ]
 
 
 def load_settings(path: Path) -> Settings:

@@ -39,7 +39,7 @@ from controltower.ingest.contract import (
 from controltower.ingest.csvfile import CsvFile
 from controltower.ingest.jsonlines import read_json_lines
 from controltower.ingest.writer import ProcessWriter, ThreadWriter, Writer
-from controltower.settings import ImportSettings, Settings, load_settings
+from controltower.settings import ImportSettings, Settings, overlay_settings, settings_changes
 from controltower.store import rows as store
 from controltower.workspace import Workspace
 
@@ -83,7 +83,9 @@ class ImportReport:
         bundle: The bundle folder.
         written: Whether anything was written (False for ``validate``).
         files: One report per contract file found, in import order.
-        settings: The bundle's settings when it carried ``workspace.toml``.
+        settings: When the bundle carried ``workspace.toml``: the workspace's settings with
+            the keys that file sets (the keys it omits keep their current values).
+        settings_changed: The settings that differ from the workspace's, ``key old -> new``.
         ignored: Files present but not imported (for example ``roadmap.csv``).
     """
 
@@ -91,6 +93,7 @@ class ImportReport:
     written: bool
     files: list[FileReport] = field(default_factory=list)
     settings: Settings | None = None
+    settings_changed: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
     @property
@@ -469,12 +472,13 @@ def _bundle_files(bundle: Path, problems: _Problems) -> tuple[list[FileSpec], li
     return [spec for spec in SPECS if spec.filename in names], ignored
 
 
-def _bundle_settings(bundle: Path, problems: _Problems) -> Settings | None:
+def _bundle_settings(bundle: Path, problems: _Problems, base: Settings) -> Settings | None:
+    """The workspace's settings with the keys the bundle's ``workspace.toml`` sets."""
     path = bundle / SETTINGS_FILE
     if not path.exists():
         return None
     try:
-        return load_settings(path)
+        return overlay_settings(base, path)
     except BundleError as exc:
         for problem in exc.problems:
             problems(problem)
@@ -494,7 +498,9 @@ def _read_bundle(
     )
     specs, ignored = _bundle_files(bundle, reader.problems)
     report = ImportReport(bundle=bundle, written=writer is not None, ignored=ignored)
-    report.settings = _bundle_settings(bundle, reader.problems)
+    report.settings = _bundle_settings(bundle, reader.problems, settings)
+    if report.settings is not None:
+        report.settings_changed = settings_changes(settings, report.settings)
     for spec in specs:
         log.info("reading %s", spec.filename)
         report.files.append(reader.read_file(spec))
@@ -547,8 +553,8 @@ def import_bundle(
 ) -> ImportReport:
     """Import a bundle into a workspace as one transaction (idempotent upsert by id).
 
-    The bundle's ``workspace.toml``, when present, replaces the workspace's settings once
-    the data is committed.
+    The bundle's ``workspace.toml``, when present, sets the keys it names in the
+    workspace's settings once the data is committed; keys it omits keep their values.
 
     Args:
         bundle: The bundle folder.

@@ -13,7 +13,7 @@ import tomli_w
 from pydantic import BaseModel, Field
 
 from controltower.errors import InputError
-from controltower.settings import Settings, parse_settings
+from controltower.settings import Settings, merge_settings, parse_settings
 from controltower.workspace import Workspace, write_atomically
 
 if TYPE_CHECKING:
@@ -43,17 +43,11 @@ def _parse_value(raw: str) -> Any:
         return raw
 
 
-def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+def _validate(workspace: Workspace, overrides: dict[str, Any], name: str, source: str) -> Settings:
     for section, values in overrides.items():
         if not isinstance(values, dict):
             raise InputError(f"scenario setting {section!r} must be section.key")
-        merged.setdefault(section, {}).update(values)
-    return merged
-
-
-def _validate(workspace: Workspace, overrides: dict[str, Any], name: str, source: str) -> Settings:
-    merged = _merge(workspace.settings.model_dump(mode="json"), overrides)
+    merged = merge_settings(workspace.settings.model_dump(mode="json"), overrides)
     return parse_settings(
         tomli_w.dumps(merged), source=source, subject=f"scenario {name} (its settings)"
     )
