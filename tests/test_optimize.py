@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,26 @@ def test_large_effort_spans_consecutive_periods() -> None:
     assert uneven.duration(uneven.items[0]) == 3
 
 
+def test_an_effort_spans_as_many_periods_as_it_needs_from_its_start() -> None:
+    # 8 weeks on a team of 5 a period span two periods; raising one period to 8 lets an
+    # item fit there alone, and the other still spans two (before, the span was fixed by
+    # the team's best period: 1, so the second item fitted nowhere and more capacity
+    # lowered the plan's value).
+    items = [Item("c1", "core", 8, 10.0), Item("c2", "core", 8, 10.0)]
+    even = RoadmapProblem([f"P{k}" for k in range(4)], {"core": [5] * 4}, items, discount=0.9)
+    before = solve_roadmap(even)
+    assert {i: (x.start, x.end) for i, x in before.placements.items()} in (
+        {"c1": (0, 1), "c2": (2, 3)},
+        {"c1": (2, 3), "c2": (0, 1)},
+    )
+    raised = replace(even, capacity={"core": [8, 5, 5, 5]})
+    assert raised.spans(items[0]) == {0: 1, 1: 2, 2: 2}
+    after = solve_roadmap(raised)
+    assert sorted((x.start, x.end) for x in after.placements.values()) == [(0, 0), (1, 2)]
+    assert after.objective > before.objective
+    assert after.objective == pytest.approx(10.0 + 10.0 * 0.9**2)
+
+
 def test_dependency_starts_after_prerequisite_finishes() -> None:
     items = [Item("base", "core", 10, 1.0), Item("top", "core", 10, 100.0, depends_on=("base",))]
     assert planned(problem(items, [10, 10])) == {"base": 0, "top": 1}
@@ -103,6 +124,22 @@ def test_a_prerequisite_worth_nothing_says_what_needs_it() -> None:
     reason = planned_reason(p, p.items[0], solution)
     assert reason.endswith("needed by top")
     assert "needed by" not in planned_reason(p, p.items[1], solution)
+
+
+def test_a_deferred_reason_never_says_a_denser_item_loses_on_value_per_week() -> None:
+    x, y = Item("x", "core", 6, 6.0), Item("y", "core", 4, 40.0)
+    denser = Item("z", "core", 5, 5.5)  # 1.1/week, more than x's 1.0, but x + y is worth more
+    p = problem([x, y, denser], [10])
+    solution = solve_roadmap(p)
+    assert set(solution.placements) == {"x", "y"}
+    reason = deferred_reason(p, denser, solution)
+    assert reason.startswith("does not fit the room left: needs 5 weeks/period")
+    assert "more than the team's weakest planned item (x)" in reason and "whynot z" in reason
+    weaker = Item("z", "core", 5, 4.0)  # 0.8/week
+    p = problem([x, y, weaker], [10])
+    reason = deferred_reason(p, weaker, solve_roadmap(p))
+    assert reason.startswith("loses to better uses: needs 5 weeks/period")
+    assert reason.endswith("the weakest planned item of the team, x, brings 1/week")
 
 
 def test_exclusion_keeps_the_better_one() -> None:
@@ -265,7 +302,7 @@ def roadmap_brute_force(p: RoadmapProblem) -> float:
         used = {(t, q): 0.0 for t in p.capacity for q in range(len(p.periods))}
         for i_id, s in starts.items():
             item = by_id[i_id]
-            d = p.duration(item)
+            d = p.span(item, s)
             for q in range(s, s + d):
                 used[item.team, q] += item.effort / d
         if any(w > p.usable(t)[q] + 1e-9 for (t, q), w in used.items()):
@@ -273,7 +310,7 @@ def roadmap_brute_force(p: RoadmapProblem) -> float:
         if any(i.must and i.id not in starts for i in p.items):
             continue
         if any(
-            d not in starts or starts[i] < starts[d] + p.duration(by_id[d])
+            d not in starts or starts[i] < starts[d] + p.span(by_id[d], starts[d])
             for i in starts
             for d in by_id[i].depends_on
             if d in by_id

@@ -6,8 +6,9 @@ twice refuses it with every problem named by file, line and column; nothing is w
 
 Each row becomes a :class:`~controltower.optimize.RoadmapEntry` the detectors audit like
 the optimizer's: ``period`` is the row's period (the first the item occupies); the
-number of periods it spans is the optimizer's rule for its effort and the row's team
-(:meth:`~controltower.optimize.model.RoadmapProblem.duration`), its effort spread evenly
+number of periods it spans is the optimizer's rule for its effort, the row's team and
+that start (:meth:`~controltower.optimize.model.RoadmapProblem.span`; where it fits no
+run from there, the fewest periods at the team's peak), its effort spread evenly
 over them and cut at the last planning period; when the team has no usable capacity the
 span cannot be derived and the whole effort is loaded on ``period`` (``end_period`` =
 ``period``). Status is now / next / later by the position of ``period`` among the
@@ -208,7 +209,9 @@ def _planned_entry(
         notes.append(f"built by {row.team} instead of {item.team} (capabilities.csv)")
         item = replace(item, team=row.team)
     start = problem.periods.index(row.period)
-    span = problem.duration(item)
+    # The optimizer's rule from this start; where the item fits no run from there, the
+    # fewest periods its effort needs at the team's peak (the file overloads the team).
+    span = problem.span(item, start) or problem.duration(item)
     last = len(problem.periods) - 1
     if span == 0:
         end = start

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -165,18 +166,28 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
         (i for i in problem.items if i.team == item.team and i.id in solution.placements),
         key=lambda i: i.value / i.effort,
     )
+    need = (
+        f"needs {item.effort / d:g} weeks/period of team {item.team} for {d} period(s) (free: "
+        + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
+        + ")"
+    )
+    density = item.value / item.effort if item.effort else math.inf
+    if rivals_team and density > rivals_team[0].value / rivals_team[0].effort:
+        # Denser than the weakest planned item, yet out: the free weeks are not where it
+        # needs them, and clearing room in one piece displaces more than it brings.
+        return note + (
+            f"does not fit the room left: {need}; it brings {money(density)}/week, more than "
+            f"the team's weakest planned item ({rivals_team[0].id}), but clearing "
+            f"{item.effort / d:g} weeks in a period would displace planned work worth more "
+            f"(`tower whynot {item.id}` shows what)"
+        )
     weakest = (
         f"; the weakest planned item of the team, {rivals_team[0].id}, brings "
         f"{money(rivals_team[0].value / rivals_team[0].effort)}/week"
         if rivals_team
         else ""
     )
-    return note + (
-        f"loses to better uses: needs {item.effort / d:g} weeks/period of team {item.team} "
-        f"for {d} period(s) (free: "
-        + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
-        + f"); it brings {money(item.value / item.effort)}/week{weakest}"
-    )
+    return note + f"loses to better uses: {need}; it brings {money(density)}/week{weakest}"
 
 
 @dataclass(frozen=True)
@@ -231,7 +242,8 @@ def capacity_windows(
     """Where more capacity could bring an item in, and how much each period lacks.
 
     For every run of ``length`` consecutive periods of the item's team, ``length`` from 1
-    to the item's duration (more capacity never lengthens it), the usable weeks each period
+    to the longest the item takes from any start (more capacity never lengthens it), the
+    usable weeks each period
     of the run lacks for the item to take ``effort / length`` weeks there on top of what
     the plan already uses (and within ``max_period_share``). Runs lacking nothing are left
     out: capacity is not what keeps the item out there.
@@ -243,7 +255,8 @@ def capacity_windows(
     usable = problem.usable(item.team)
     used = solution.used.get(item.team, [0.0] * periods)
     windows = []
-    for length in range(1, max(1, problem.duration(item)) + 1):
+    longest = max([1, problem.duration(item), *problem.spans(item).values()])
+    for length in range(1, longest + 1):
         load = item.effort / length
         for start in range(periods - length + 1):
             lacking = [

@@ -1,11 +1,12 @@
 """The roadmap as a mixed-integer model on plain inputs, solved exactly with HiGHS.
 
-Variables: ``x[i, s] = 1`` when item ``i`` starts in period ``s``. An item occupies
-``duration`` consecutive periods of its team: the smallest d, from
-``ceil(effort / (max_period_share x peak))`` up, for which some run of d periods each has
-``effort / d`` usable weeks (``peak`` is the team's largest usable capacity in a period,
-capacity less the reserve). Its load is spread evenly, ``effort / duration`` weeks in each
-period it occupies, and it must finish inside the planning periods. Constraints:
+Variables: ``x[i, s] = 1`` when item ``i`` starts in period ``s``. Started in ``s``, an
+item occupies ``span(i, s)`` consecutive periods of its team: the fewest d for which each of
+the periods s .. s+d-1 has ``effort / d`` usable weeks (capacity less the reserve, times
+``max_period_share``), so an effort larger than a period spans as many as it needs from
+where it starts. Its load is spread evenly, ``effort / d`` weeks in each period it
+occupies, and it must finish inside the planning periods. Adding capacity never takes a
+start away. Constraints:
 
 - each item starts at most once (exactly once when ``must``);
 - capacity: per team and period, the loads of the items occupying it stay within
@@ -18,7 +19,7 @@ period it occupies, and it must finish inside the planning periods. Constraints:
 - forbidden items (``must=never``, blocking guardrails, model feasibility ``no``) get no
   variable at all.
 
-Objective: maximise ``sum value_i x discount^(s + duration_i - 1) x x[i, s]``: value
+Objective: maximise ``sum value_i x discount^(s + span(i, s) - 1) x x[i, s]``: value
 counts from the period the item finishes in, discounted per period.
 
 Account bundles (the bundle value mode): a bundle's value counts, discounted, from the
@@ -127,35 +128,49 @@ class RoadmapProblem:
         raw = self.capacity.get(team, [0.0] * len(self.periods))
         return [max(0.0, c) * (1.0 - self.reserve) for c in raw]
 
+    def _room(self, team: str) -> list[float]:
+        """Weeks one item may take in each period of a team (usable x max_period_share)."""
+        return [u * self.max_period_share for u in self.usable(team)]
+
+    def span(self, item: Item, start: int) -> int:
+        """Periods the item occupies when it starts in ``start`` (0: it cannot start there).
+
+        The fewest d for which each of the periods ``start .. start+d-1`` has room for
+        ``effort / d`` weeks, within the planning periods.
+        """
+        room = self._room(item.team)
+        for d in range(1, len(room) - start + 1):
+            if min(room[start : start + d]) + _EPS >= item.effort / d:
+                return d
+        return 0
+
+    def spans(self, item: Item) -> dict[int, int]:
+        """The periods occupied from each start the item can take (none when forbidden)."""
+        if item.forbidden is not None:
+            return {}
+        found = {s: self.span(item, s) for s in range(len(self.periods))}
+        return {s: d for s, d in found.items() if d > 0}
+
     def duration(self, item: Item) -> int:
-        """Periods the item occupies (0 when its team has no usable capacity)."""
-        usable = [u * self.max_period_share for u in self.usable(item.team)]
-        peak = max(usable, default=0.0)
+        """The fewest periods the item can occupy (0 when its team has no usable capacity).
+
+        From the best start; when it fits no run of the planning periods, the periods its
+        effort needs at the team's peak capacity (what an explanation quotes).
+        """
+        room = self._room(item.team)
+        peak = max(room, default=0.0)
         if peak <= _EPS:
             return 0
-        shortest = max(1, math.ceil(item.effort / peak - 1e-9))
-        for d in range(shortest, len(usable) + 1):
-            load = item.effort / d
-            if any(min(usable[s : s + d]) + _EPS >= load for s in range(len(usable) - d + 1)):
-                return d
-        return shortest
+        fits = [d for d in (self.span(item, s) for s in range(len(room))) if d > 0]
+        return min(fits) if fits else max(1, math.ceil(item.effort / peak - 1e-9))
 
     def starts(self, item: Item) -> list[int]:
         """Start periods where the item fits its team's capacity alone and ends in time."""
-        d = self.duration(item)
-        if d == 0 or item.forbidden is not None:
-            return []
-        usable = [u * self.max_period_share for u in self.usable(item.team)]
-        load = item.effort / d
-        return [
-            s
-            for s in range(len(self.periods) - d + 1)
-            if all(load <= usable[p] + _EPS for p in range(s, s + d))
-        ]
+        return list(self.spans(item))
 
     def start_value(self, item: Item, start: int) -> float:
         """Discounted value of the item when it starts in period ``start``."""
-        return item.value * self.discount ** (start + self.duration(item) - 1)
+        return item.value * self.discount ** (start + max(1, self.span(item, start)) - 1)
 
     def needed(self, bundle: Bundle) -> list[str]:
         """The bundle's required items that are in the problem (the others have shipped)."""
@@ -279,8 +294,8 @@ class _Built:
 def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
     milp = Milp()
     by_id = {item.id: item for item in problem.items}
-    duration = {item.id: problem.duration(item) for item in problem.items}
-    plannable = {item.id: problem.starts(item) for item in problem.items}
+    spans = {item.id: problem.spans(item) for item in problem.items}
+    plannable = {item.id: list(spans[item.id]) for item in problem.items}
     columns: dict[str, list[tuple[int, int]]] = {}
     for item in problem.items:
         starts = plannable[item.id]
@@ -318,7 +333,7 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
                 started = [c for s, c in mine if s <= t]
                 if not started:
                     continue
-                finished = [c for s, c in theirs if s + duration[dep] - 1 < t]
+                finished = [c for s, c in theirs if s + spans[dep][s] - 1 < t]
                 milp.add_row(
                     started + finished,
                     [1.0] * len(started) + [-1.0] * len(finished),
@@ -335,7 +350,7 @@ def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
             cols = [c for _, c in columns[item.id]] + [c for _, c in columns[other]]
             if cols:
                 milp.add_row(cols, [1.0] * len(cols), -math.inf, 1.0)
-    _add_capacity(problem, milp, columns, duration)
+    _add_capacity(problem, milp, columns, spans)
     _add_bundles(problem, milp, columns, soft_must=soft_must)
     return _Built(milp=milp, columns=columns, must_rows=must_rows, selection=selection)
 
@@ -344,7 +359,7 @@ def _add_capacity(
     problem: RoadmapProblem,
     milp: Milp,
     columns: dict[str, list[tuple[int, int]]],
-    duration: dict[str, int],
+    spans: dict[str, dict[int, int]],
 ) -> None:
     """One capacity row per team and period, and its rounded-down copy where it differs.
 
@@ -356,8 +371,8 @@ def _add_capacity(
     """
     rows: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
     for item in problem.items:
-        d = duration[item.id]
         for s, c in columns[item.id]:
+            d = spans[item.id][s]
             for p in range(s, s + d):
                 indices, loads = rows.setdefault((item.team, p), ([], []))
                 indices.append(c)
@@ -389,8 +404,8 @@ def _add_bundles(
         needed = problem.needed(bundle)
         if bundle.blocked or bundle.value <= 0 or not needed or any(not columns[r] for r in needed):
             continue
-        finish = {r: problem.duration(by_id[r]) - 1 for r in needed}
-        earliest = max(min(s for s, _ in columns[r]) + finish[r] for r in needed)
+        ends = {r: {s: s + problem.span(by_id[r], s) - 1 for s, _ in columns[r]} for r in needed}
+        earliest = max(min(ends[r].values()) for r in needed)
         ys = [
             (
                 t,
@@ -405,7 +420,7 @@ def _add_bundles(
         for r in needed:
             for t, _ in ys:
                 done = [y for u, y in ys if u <= t]
-                finished = [c for s, c in columns[r] if s + finish[r] <= t]
+                finished = [c for s, c in columns[r] if ends[r][s] <= t]
                 milp.add_row(
                     done + finished,
                     [1.0] * len(done) + [-1.0] * len(finished),
@@ -648,7 +663,7 @@ def read_solution(
     for item in problem.items:
         for s, c in columns[item.id]:
             if result.values[c] > 0.5:
-                d = problem.duration(item)
+                d = problem.span(item, s)
                 load = {p: item.effort / d for p in range(s, s + d)}
                 placements[item.id] = Placement(
                     start=s, end=s + d - 1, load=load, value=problem.start_value(item, s)
@@ -712,14 +727,17 @@ def greedy_roadmap(problem: RoadmapProblem) -> dict[str, int]:
             continue
         if any(d in by_id and d not in planned for d in item.depends_on):
             continue
-        d = problem.duration(item)
         earliest = max(
-            (planned[x] + problem.duration(by_id[x]) for x in item.depends_on if x in planned),
+            (
+                planned[x] + problem.span(by_id[x], planned[x])
+                for x in item.depends_on
+                if x in planned
+            ),
             default=0,
         )
         usable = problem.usable(item.team)
         row = used.setdefault(item.team, [0.0] * len(problem.periods))
-        for s in problem.starts(item):
+        for s, d in problem.spans(item).items():
             if s < earliest:
                 continue
             if all(row[p] + item.effort / d <= usable[p] + _EPS for p in range(s, s + d)):
@@ -733,6 +751,6 @@ def greedy_roadmap(problem: RoadmapProblem) -> dict[str, int]:
 def plan_value(problem: RoadmapProblem, starts: dict[str, int]) -> float:
     """Discounted value of a plan given as start periods (bundles it completes included)."""
     by_id = {item.id: item for item in problem.items}
-    ends = {i: s + problem.duration(by_id[i]) - 1 for i, s in starts.items()}
+    ends = {i: s + problem.span(by_id[i], s) - 1 for i, s in starts.items()}
     own = sum(problem.start_value(by_id[i], s) for i, s in starts.items())
     return own + bundles_value(problem, completed_bundles(problem, ends))
