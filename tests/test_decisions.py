@@ -457,6 +457,28 @@ def test_why_not_yet_note_names_no_other_customer(ws: Workspace) -> None:
     assert not re.search(r"\d", re.sub(r"\d{4}-\d{2}-\d{2}", "", text))  # dates only
 
 
+def test_note_gives_an_architecture_rule_only_when_the_request_names_it(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    rule = {
+        "guardrail_id": "g-saml",
+        "rule": "No SAML bridges outside the identity service",
+        "severity": "block",
+        "owner_role": "ai-architect",
+        "applies_to": "cap-sso",
+        "keywords": "saml",
+    }
+    files = {"accounts": company()["accounts"], "signals": [], "guardrails": [rule]}
+    import_bundle(write_bundle(tmp_path / "rule", files), workspace=ws)
+    conflict = "would conflict with one of the architecture rules"
+    # sso-1 asks for Okta single sign-on, not SAML: the rule blocks the candidate serving it,
+    # not what the customer asked for (before, the note said their request conflicted).
+    decide(ws, "sso-1", "defer", rationale="timing")
+    assert conflict not in customer_note(ws, "sso-1").text
+    decide(ws, "sso-2", "defer", rationale="the SAML bridge breaks the identity rule")
+    assert conflict in customer_note(ws, "sso-2").text
+
+
 def test_note_needs_the_customer_for_a_candidate_and_refuses_go_ahead(ws: Workspace) -> None:
     decide(ws, "cap-sso", "refuse", rationale="Umbrella Insurance only")
     with pytest.raises(InputError, match="--account"):

@@ -21,7 +21,7 @@ from controltower.decisions.figures import Focus, focus_of, live_evaluation
 from controltower.decisions.history import load_log
 from controltower.decisions.models import CustomerNote, Decision
 from controltower.decisions.review import standing_decisions
-from controltower.domain import Account, Signal
+from controltower.domain import Account, Guardrail, Signal
 from controltower.errors import InputError
 from controltower.ingest.contract import SPEC_BY_ENTITY
 from controltower.store.rows import read_rows
@@ -128,6 +128,7 @@ def compose_note(
     others: Sequence[Account],
     subject_name: str,
     request: Signal | None,
+    rule_applies: bool = True,
 ) -> CustomerNote:
     """Write the note for ``account`` about a refuse, defer, watch or keep-custom decision.
 
@@ -138,6 +139,9 @@ def compose_note(
         others: Every other account (their names and ids are scrubbed from the note).
         subject_name: What was asked for, in words.
         request: The customer's own request, when the subject is one.
+        rule_applies: Whether the architecture-rule reason may be given when the analysis
+            says "reject": False for a request whose own text names none of the blocking
+            guardrails' keywords (the candidate serving it conflicts, the request may not).
 
     Raises:
         InputError: The decision goes ahead (build, standardize): there is no "not yet".
@@ -151,6 +155,8 @@ def compose_note(
     readiness = focus.pattern.recommendation if focus.pattern is not None else None
     if focus.candidate is not None and (readiness is None or focus.candidate.readiness == "reject"):
         readiness = focus.candidate.readiness
+    if readiness == "reject" and not rule_applies:
+        readiness = None
     lines = [
         f"To the {account.name} team,",
         "",
@@ -243,4 +249,28 @@ def customer_note(workspace: Workspace, key: str, *, account_id: str | None = No
         others=[a for a in accounts.values() if a.account_id != account_id],
         subject_name=subject_name,
         request=request,
+        rule_applies=request is None or _request_names_a_rule(workspace, request, focus),
+    )
+
+
+def _request_names_a_rule(workspace: Workspace, request: Signal, focus: Focus) -> bool:
+    """Whether the request's own text holds a keyword of a guardrail blocking its candidate.
+
+    A request's candidate is the best one whose evidence holds it; when that candidate is
+    blocked by an architecture rule the request itself says nothing about, the note must
+    not tell the customer their request conflicts with it.
+    """
+    blocking: set[str] = set()
+    if focus.pattern is not None:
+        blocking.update(focus.pattern.readiness.block_guardrails)
+    with workspace.engine.connect() as connection:
+        rules = read_rows(connection=connection, spec=SPEC_BY_ENTITY["guardrails"], model=Guardrail)
+    text = request.text.lower()
+    if focus.candidate is not None:
+        blocking.update(r.guardrail_id for r in rules if focus.candidate.id in r.applies_to)
+    return any(
+        rule.severity == "block"
+        and rule.guardrail_id in blocking
+        and any(keyword.lower() in text for keyword in rule.keywords)
+        for rule in rules
     )
