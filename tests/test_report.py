@@ -39,7 +39,7 @@ from controltower.plan import Plan, build_plan
 from controltower.report import LLMNarrator, load_evidence, write_report
 from controltower.report.audience import policy_for
 from controltower.report.build import build_view
-from controltower.report.format import money
+from controltower.report.format import measure, money
 from controltower.report.narrative import Fact, Grounding, check_sentence, collect_facts
 from controltower.settings import ReportSettings
 from controltower.workspace import Workspace
@@ -526,3 +526,13 @@ def test_sample_company_plan_matches_schema(tmp_path: Path) -> None:
         "must=yes candidates left out",
     )
     assert not [d for d in document["diagnostics"] if d["metric"].startswith(broken)]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.85, "0.85"), (-0.0714, "-0.0714"), (0.333333, "0.333"), (0.315, "0.315"), (1.0, "1")],
+)
+def test_a_diagnostic_measure_is_never_rounded_onto_its_threshold(value: float, shown: str) -> None:
+    # Before, one decimal: 0.85 read as 0.8 (below its own threshold) and -0.0714 as -0.1.
+    assert measure(value) == shown
+    assert measure(12345.6) == "12,345.6"

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 from controltower.diagnose.models import SEVERITY_RANK, Band, Economics
 from controltower.report.audience import AudiencePolicy, Redactor, Section
 from controltower.report.evidence import EvidenceBook, cite
-from controltower.report.format import anchor, hours, money, number, pct, signed_pct, weeks
+from controltower.report.format import (
+    anchor,
+    hours,
+    measure,
+    money,
+    number,
+    pct,
+    signed_pct,
+    weeks,
+)
 from controltower.report.models import (
     AdoptionRow,
     Brief,
@@ -383,7 +392,7 @@ class _Builder:
                 severity=f.severity,
                 message=f.message,
                 remedy=f.remedy,
-                measure=f"{f.metric} = {number(f.value)} (threshold {number(f.threshold)})",
+                measure=f"{f.metric} = {measure(f.value)} (threshold {measure(f.threshold)})",
                 refs=self.link.refs(
                     _unique([*f.subjects, *f.evidence]), self.settings.ids_per_claim
                 ),

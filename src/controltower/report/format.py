@@ -15,6 +15,14 @@ def number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def measure(value: float) -> str:
+    """A diagnostic's metric or threshold, never rounded onto its threshold.
+
+    Three significant figures below 100 (0.0714, 0.85, 12.5); :func:`number` above.
+    """
+    return number(value) if abs(value) >= 100 else f"{value:.3g}"
+
+
 def hours(value: float) -> str:
     """Hours, rounded to the hour."""
     return f"{value:,.0f} h"
