@@ -113,6 +113,15 @@ def test_broad_stable_pattern_is_standardize() -> None:
     assert result.convergence == pytest.approx(1.0)
 
 
+def test_standardize_says_convergent_only_when_builds_were_compared() -> None:
+    view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
+    compared = assess(view, evidence, vectors=np.eye(1, 4, dtype=np.float32).repeat(3, axis=0))
+    assert compared.reasons[0].startswith("standardize: broad, stable and convergent")
+    alone = assess(view, evidence)
+    assert alone.recommendation == "standardize" and alone.convergence is None
+    assert alone.reasons[0].startswith("standardize: broad and stable (no bespoke builds")
+
+
 def test_a_guardrail_on_one_capability_does_not_reject_its_pattern() -> None:
     """applies_to forbids building the named capability, not the need it addresses (nor
     the other candidates addressing that need); keywords carry a guardrail to a pattern."""

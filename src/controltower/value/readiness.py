@@ -214,7 +214,7 @@ def assess_readiness(
             )
         if converge is not None and converge < config.min_convergence:
             premature.append(
-                f"bespoke builds diverge (similarity {converge:.2f} < {config.min_convergence})"
+                f"bespoke builds diverge (similarity {converge:.3f} < {config.min_convergence:g})"
             )
         if not premature and score < config.min_readiness:
             premature.append(f"readiness {score:.2f} < {config.min_readiness}")
@@ -223,7 +223,12 @@ def assess_readiness(
             reasons.insert(0, "watch: recurring but not ready: " + "; ".join(premature))
         else:
             recommendation = "standardize"
-            reasons.insert(0, f"standardize: broad, stable and convergent (readiness {score:.2f})")
+            qualities = (
+                "broad and stable (no bespoke builds to compare)"
+                if converge is None
+                else "broad, stable and convergent"
+            )
+            reasons.insert(0, f"standardize: {qualities} (readiness {score:.2f})")
     return Readiness(
         pattern_id=pattern.id,
         label=pattern.label,
