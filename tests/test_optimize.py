@@ -580,6 +580,67 @@ def test_scenario_compare_diagnoses_each_scenario(planted: Workspace) -> None:
     assert strict.hours_per_new_deployment[0] == strict.hours_per_new_deployment[1]
 
 
+def test_scenario_compare_values_both_plans_on_each_yardstick(planted: Workspace) -> None:
+    from controltower.optimize.scenario import compare_scenarios, new_scenario
+
+    new_scenario(planted, "lever", ["planning.balance=0.95", "planning.capacity_reserve=0.3"])
+    compared = compare_scenarios(planted, "base", "lever")
+    # Each side's objective uses its own weights, so the raw values do not compare; each
+    # plan valued by the other's settings does, and an optimal plan is never beaten there.
+    assert compared.value_b_by_a is not None and compared.value_a_by_b is not None
+    assert compared.value_b_by_a <= compared.value_a * (1 + 1e-4) + 1e-6
+    assert compared.value_a_by_b <= compared.value_b * (1 + 1e-4) + 1e-6
+    same = compare_scenarios(planted, "base", "base")
+    assert same.value_b_by_a == pytest.approx(same.value_a)
+    result = CliRunner().invoke(
+        app, ["-w", str(planted.path), "scenario", "compare", "base", "lever"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "by base's settings: base" in result.output
+        and "(each by its own settings)" in result.output
+    )
+
+
+def test_scenario_diff_matches_findings_whatever_their_subjects_order() -> None:
+    from controltower.diagnose.models import Finding
+    from controltower.optimize import RoadmapEntry
+    from controltower.optimize.scenario import _diagnostic_diffs, _place
+
+    def finding(severity: str, subjects: list[str]) -> Finding:
+        return Finding(
+            code="premature-standardization",
+            severity=severity,
+            message="m",
+            metric="share",
+            value=0.5,
+            threshold=0.3,
+            evidence=subjects,
+            remedy="r",
+            subjects=subjects,
+        )
+
+    [diff] = _diagnostic_diffs([finding("warn", ["a", "b"])], [finding("critical", ["b", "a"])])
+    assert (diff.severity_a, diff.severity_b) == ("warn", "critical")
+
+    def entry(end: str) -> RoadmapEntry:
+        return RoadmapEntry(
+            capability_id="x",
+            name="x",
+            team="core",
+            period="2027-Q1",
+            end_period=end,
+            effort_weeks=8,
+            load={},
+            status="now",
+            reason="",
+            value=1.0,
+        )
+
+    # An item that ends later has moved, even when it starts in the same period.
+    assert _place(entry("2027-Q1")) == "2027-Q1" != _place(entry("2027-Q2")) == "2027-Q1..2027-Q2"
+
+
 def test_deals_that_can_never_close_are_blocked_and_bind_nothing() -> None:
     items = [
         Item("a", "core", 1, 5.0, forbidden="blocking guardrail(s) g1"),

@@ -996,10 +996,19 @@ def scenario_compare(
         out.print_json(comparison.model_dump_json())
         return
     out.print(
-        f"value {first} {money(comparison.value_a)} vs {second} {money(comparison.value_b)}; "
-        f"planned {comparison.planned_a} vs {comparison.planned_b}",
+        f"value {first} {money(comparison.value_a)} vs {second} {money(comparison.value_b)} "
+        f"(each by its own settings); planned {comparison.planned_a} vs {comparison.planned_b}",
         highlight=False,
     )
+    for judge, mine, theirs in (
+        (first, comparison.value_a, comparison.value_b_by_a),
+        (second, comparison.value_a_by_b, comparison.value_b),
+    ):
+        if mine is not None and theirs is not None:
+            out.print(
+                f"by {judge}'s settings: {first} {money(mine)} vs {second} {money(theirs)}",
+                highlight=False,
+            )
     table = Table(title=f"{len(comparison.moves)} item(s) move")
     for column in ("id", first, second):
         table.add_column(column, no_wrap=True)

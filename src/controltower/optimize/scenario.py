@@ -18,8 +18,11 @@ from controltower.workspace import Workspace, write_atomically
 
 if TYPE_CHECKING:
     from controltower.diagnose.models import Economics, Finding
+    from controltower.optimize import RoadmapEntry
+    from controltower.optimize.model import RoadmapProblem
 
 BASE = "base"
+_PLANNED = ("now", "next", "later")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -122,8 +125,15 @@ class Comparison(BaseModel):
 
     a: str
     b: str
-    value_a: float
-    value_b: float
+    value_a: float = Field(description="A's plan value by A's settings (its objective).")
+    value_b: float = Field(description="B's plan value by B's settings (its objective).")
+    value_b_by_a: float | None = Field(
+        None,
+        description="B's plan valued by A's settings (weights, discount, deals), so the two "
+        "plans are compared on one yardstick; None when A cannot value it (other periods, or "
+        "an item A forbids).",
+    )
+    value_a_by_b: float | None = Field(None, description="A's plan valued by B's settings.")
     planned_a: int
     planned_b: int
     moves: list[Move]
@@ -144,7 +154,7 @@ def _diagnostic_diffs(first: Sequence[Finding], second: Sequence[Finding]) -> li
     """Findings keyed by code and subjects, with their severity in each scenario."""
 
     def key(finding: Finding) -> tuple[str, tuple[str, ...], str]:
-        return finding.code, tuple(finding.subjects), finding.metric
+        return finding.code, tuple(sorted(finding.subjects)), finding.metric
 
     in_a = {key(f): f for f in first}
     in_b = {key(f): f for f in second}
@@ -170,12 +180,13 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
     from controltower.diagnose.assess import Assessment, assess_roadmap
     from controltower.optimize import Roadmap, plan_roadmap
     from controltower.optimize.model import PlanConflictError
+    from controltower.optimize.problem import build_problem, load_rows
     from controltower.value import Evaluation, evaluate
 
     decided = decided_subjects(workspace)
     evaluations: dict[str, Evaluation] = {}  # by settings: scenarios that value alike share
 
-    def run(name: str) -> tuple[Roadmap, Assessment]:
+    def run(name: str) -> tuple[Roadmap, Assessment, RoadmapProblem]:
         view = scenario_workspace(workspace, name)
         settings = view.settings
         key = settings.model_dump_json()
@@ -186,7 +197,7 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
             roadmap = plan_roadmap(view, evaluation=valued, settings=settings)
         except PlanConflictError as exc:
             raise PlanConflictError(f"scenario {name}: {exc}") from exc
-        return roadmap, assess_roadmap(
+        assessed = assess_roadmap(
             view,
             valued,
             roadmap.entries,
@@ -195,19 +206,15 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
             decided=decided,
             source=name,
         )
+        problem, _ = build_problem(valued, load_rows(view), settings)
+        return roadmap, assessed, problem
 
-    (first, assessed_a), (second, assessed_b) = run(a), run(b)
-
-    def place(entry_status: str, period: str | None) -> str:
-        return period if period and entry_status in ("now", "next", "later") else entry_status
-
-    places_b = {e.capability_id: place(e.status, e.period) for e in second.entries}
+    (first, assessed_a, problem_a), (second, assessed_b, problem_b) = run(a), run(b)
+    places_b = {e.capability_id: _place(e) for e in second.entries}
     moves = [
-        Move(
-            capability_id=e.capability_id, a=place(e.status, e.period), b=places_b[e.capability_id]
-        )
+        Move(capability_id=e.capability_id, a=_place(e), b=places_b[e.capability_id])
         for e in first.entries
-        if e.capability_id in places_b and place(e.status, e.period) != places_b[e.capability_id]
+        if e.capability_id in places_b and _place(e) != places_b[e.capability_id]
     ]
     teams = sorted({c.team for c in first.capacity} | {c.team for c in second.capacity})
     capacity = {
@@ -217,14 +224,15 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         )
         for t in teams
     }
-    planned = ("now", "next", "later")
     return Comparison(
         a=a,
         b=b,
         value_a=first.objective,
         value_b=second.objective,
-        planned_a=sum(e.status in planned for e in first.entries),
-        planned_b=sum(e.status in planned for e in second.entries),
+        value_b_by_a=valued_by(problem_a, second.entries),
+        value_a_by_b=valued_by(problem_b, first.entries),
+        planned_a=sum(e.status in _PLANNED for e in first.entries),
+        planned_b=sum(e.status in _PLANNED for e in second.entries),
         moves=moves,
         capacity=capacity,
         diagnostics=_diagnostic_diffs(assessed_a.diagnosis.findings, assessed_b.diagnosis.findings),
@@ -237,6 +245,34 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         meta_a=first.meta,
         meta_b=second.meta,
     )
+
+
+def _place(entry: RoadmapEntry) -> str:
+    """Where an entry is: its periods when planned (``Q1..Q2`` when it spans), else its status."""
+    if entry.status not in _PLANNED or not entry.period:
+        return entry.status
+    end = entry.end_period or entry.period
+    return entry.period if end == entry.period else f"{entry.period}..{end}"
+
+
+def valued_by(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> float | None:
+    """A roadmap's value by another problem's yardstick: its weights, discount and deals.
+
+    None when that problem cannot value it: a planned period it does not have, or an item
+    it does not hold or forbids.
+    """
+    from controltower.optimize.model import plan_value
+
+    items = {item.id: item for item in problem.items}
+    starts: dict[str, int] = {}
+    for entry in entries:
+        if entry.status not in _PLANNED or not entry.period:
+            continue
+        item = items.get(entry.capability_id)
+        if item is None or item.forbidden is not None or entry.period not in problem.periods:
+            return None
+        starts[entry.capability_id] = list(problem.periods).index(entry.period)
+    return plan_value(problem, starts)
 
 
 def _last_hours(economics: Economics) -> float:
