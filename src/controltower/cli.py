@@ -1213,7 +1213,9 @@ def adoption(
     if as_json:
         typer.echo(result.model_dump_json())
         return
-    table = Table(title=f"Adoption of {len(result.capabilities)} shipped capabilities")
+    table = Table(
+        title=f"Adoption of {len(result.capabilities)} capabilities shipped or in use (usage.csv)"
+    )
     table.add_column("id", no_wrap=True)
     table.add_column("name", max_width=30, overflow="ellipsis", no_wrap=True)
     table.add_column("shipped", no_wrap=True)

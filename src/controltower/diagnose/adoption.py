@@ -166,7 +166,12 @@ def _capability(
     reason = (
         f"{len(adopters)} of {len(eligible)} eligible accounts ({share:.0%}) use it "
         f"{elapsed} days after "
-        + (f"shipping on {shipped}" if shipped else f"its first usage on {start} (no shipped date)")
+        + (
+            f"shipping on {shipped}"
+            if shipped
+            else f"its first usage on {start} (not marked shipped: no `shipped` date in "
+            "capabilities.csv)"
+        )
         + f": {why}; {eligible_reason}"
         + (f"; {len(others)} other account(s) use it too" if others else "")
     )
