@@ -31,7 +31,7 @@ from controltower.diagnose.economics_inputs import (
     fit_growth,
     starts_per_period,
 )
-from controltower.diagnose.models import Band, Economics
+from controltower.diagnose.models import Band, Economics, Finding
 from controltower.diagnose.periods import horizon_labels, period_start
 from controltower.domain import Account, CustomWork, Deployment, Usage
 from controltower.optimize import RoadmapEntry, plan_roadmap
@@ -486,3 +486,22 @@ def test_no_deployments_shows_revenue_only() -> None:
     exact(q1.gross_margin, 0.75)  # only the other COGS share
     assert economics.escape_period is None
     assert any("No deployments" in a for a in economics.assumptions)
+
+
+def test_the_brief_calls_it_an_escape_only_when_the_trap_check_agrees() -> None:
+    economics = hand_economics()  # 240 -> 217.5 hours per new deployment: -9.4%
+    assert "escapes the high-touch trap from 2027-Q2" in economics_sentence(economics)
+    trap = Finding(
+        code="high-touch-trap",
+        severity="warn",
+        message="m",
+        metric="relative change of P50 FDE hours per new deployment over the horizon",
+        value=217.5 / 240 - 1,
+        threshold=-0.1,
+        evidence=[],
+        remedy="r",
+    )
+    sentence = economics_sentence(economics, trap)
+    # Before, the brief said "escapes" while the risks raised this very finding.
+    assert "escapes" not in sentence
+    assert "fall from 2027-Q2, but by 9% over the horizon, short of the 10% fall" in sentence

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from controltower.diagnose.models import SEVERITY_RANK, Band, Economics
+from controltower.diagnose.models import SEVERITY_RANK, Band, Economics, Finding
 from controltower.report.audience import AudiencePolicy, Redactor, Section
 from controltower.report.evidence import EvidenceBook, cite
 from controltower.report.format import (
@@ -609,7 +609,8 @@ class _Builder:
             return ""
         if economics is None or not economics.periods:
             return "The FDE economics were not computed for this plan."
-        return economics_sentence(economics)
+        trap = next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
+        return economics_sentence(economics, trap)
 
     def risks(self) -> list[BriefItem]:
         if not self.policy.internal:
@@ -682,8 +683,12 @@ class _Builder:
         return list(_flatten(settings)) if isinstance(settings, dict) else []
 
 
-def economics_sentence(economics: Economics) -> str:
-    """What the plan does to COGS and gross margin by the last period, in one sentence."""
+def economics_sentence(economics: Economics, trap: Finding | None = None) -> str:
+    """What the plan does to COGS and gross margin by the last period, in one sentence.
+
+    ``trap`` is the plan's high-touch-trap finding, if any: with one, hours that fall from
+    an escape period but by less than the check requires are not called an escape.
+    """
     last = economics.periods[-1]
     with_cost, without_cost = last.with_plan.fde_cost.p50, last.without_plan.fde_cost.p50
     with_margin, without_margin = last.with_plan.gross_margin, last.without_plan.gross_margin
@@ -693,11 +698,16 @@ def economics_sentence(economics: Economics) -> str:
         if with_margin is not None and without_margin is not None
         else "no gross margin (no revenue)"
     )
-    escape = (
-        f"the company escapes the high-touch trap from {economics.escape_period}"
-        if economics.escape_period
-        else "FDE hours per new deployment do not keep falling within the horizon"
-    )
+    if economics.escape_period and trap is not None:
+        escape = (
+            f"FDE hours per new deployment fall from {economics.escape_period}, but by "
+            f"{-trap.value:.0%} over the horizon, short of the {-trap.threshold:.0%} fall that "
+            "leaves the high-touch trap (see the risks)"
+        )
+    elif economics.escape_period:
+        escape = f"the company escapes the high-touch trap from {economics.escape_period}"
+    else:
+        escape = "FDE hours per new deployment do not keep falling within the horizon"
     return (
         f"By {last.period}, FDE cost of goods sold is {money(with_cost)} with the plan vs "
         f"{money(without_cost)} without, and {margin}; {escape}."

@@ -431,9 +431,9 @@ def economics_spec(economics: Economics, *, money: bool, layout: Layout = WIDE) 
     periods = [p.period for p in economics.periods]
     charts = [_economics_panel(economics, metric, periods, layout) for metric in metrics]
     subtitle = "P50 lines with P10–P90 bands" + (
-        f"; escapes the high-touch trap from {economics.escape_period}"
+        f"; FDE hours per new deployment keep falling from {economics.escape_period}"
         if economics.escape_period
-        else "; no escape from the high-touch trap within the horizon"
+        else "; FDE hours per new deployment do not keep falling within the horizon"
     )
     return _base("Economics with and without the plan", subtitle, layout) | {
         "vconcat": charts,
