@@ -227,7 +227,8 @@ class SynthesisSettings(_Section):
         0.05,
         gt=0.0,
         lt=0.5,
-        description="Significance level of the one-sided Poisson rate tests behind trends.",
+        description="False discovery rate of the trends: the one-sided Poisson rate tests of "
+        "all patterns are corrected together (Benjamini-Hochberg) at this level.",
     )
     key_phrases: int = Field(6, ge=1, le=20, description="Key phrases listed per pattern.")
     batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")

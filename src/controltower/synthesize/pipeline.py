@@ -37,7 +37,7 @@ from controltower.synthesize.labels import (
     representatives,
 )
 from controltower.synthesize.recurrence import measure_recurrence
-from controltower.synthesize.trend import assess_trend
+from controltower.synthesize.trend import TrendAssessment, assess_trends
 from controltower.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -394,8 +394,15 @@ def describe_patterns(
     ]
     phrases = class_tfidf_phrases(texts, top=config.key_phrases)
     observed_from, as_of = evidence.observed
+    trends = assess_trends(
+        [[evidence.items[i].date for i in members[pid] if rep[i] == i] for pid in ids],
+        observed_from=observed_from,
+        as_of=as_of,
+        window_days=config.trend_window_days,
+        alpha=config.trend_alpha,
+    )
     result: dict[str, store.StoredPattern] = {}
-    for pid, key_phrases in zip(ids, phrases, strict=True):
+    for pid, key_phrases, trend in zip(ids, phrases, trends, strict=True):
         indices = members[pid]
         old = evidence.stored.get(pid)
         pattern = store.StoredPattern(
@@ -410,7 +417,7 @@ def describe_patterns(
         distinct = [i for i in indices if rep[i] == i]
         chosen = representatives(vectors[distinct], count=3)
         pattern.representatives = [list(evidence.items[distinct[c]].key) for c in chosen]
-        pattern.summary = _summary(evidence, indices, rep, config, observed_from, as_of)
+        pattern.summary = _summary(evidence, indices, rep, trend)
         result[pid] = pattern
     for pid, old in evidence.stored.items():
         if pid not in result:
@@ -420,23 +427,11 @@ def describe_patterns(
 
 
 def _summary(
-    evidence: Evidence,
-    indices: Sequence[int],
-    rep: NDArray[np.intp],
-    config: SynthesisSettings,
-    observed_from: date,
-    as_of: date,
+    evidence: Evidence, indices: Sequence[int], rep: NDArray[np.intp], trend: TrendAssessment
 ) -> dict[str, object]:
     items = [evidence.items[i] for i in indices]
     distinct = [evidence.items[i] for i in indices if rep[i] == i]
     recurrence = measure_recurrence(items, evidence.accounts)
-    trend = assess_trend(
-        (item.date for item in distinct),
-        observed_from=observed_from,
-        as_of=as_of,
-        window_days=config.trend_window_days,
-        alpha=config.trend_alpha,
-    )
     reasons = [
         f"{recurrence.signals} signal(s) and {recurrence.work_items} custom build(s) "
         f"({recurrence.fde_hours:,.0f} FDE hours) from {recurrence.accounts} account(s) in "

@@ -7,15 +7,23 @@ pattern recurs at one constant Poisson rate, given ``n = r + h`` events, ``r`` i
 Binomial(n, p0) with ``p0`` the recent window's share of the observed time. With a one-sided
 exact binomial test at level ``alpha``:
 
-- recent rate significantly higher and no history at all → ``emerging``;
+- recent rate significantly higher and (almost) no history → ``emerging``: at most one
+  item in ten older than the window (``EMERGING_HISTORY_SHARE``), so one stray old item,
+  often a misfiled text, does not hide a new need;
 - recent rate significantly higher, with history → ``growing``;
 - recent rate significantly lower → ``fading``;
 - otherwise (including too little time observed to compare) → ``stable``.
+
+A workspace tests every pattern in both directions, so at ``alpha`` each its trendless
+patterns would be called growing or fading one time in ten. :func:`assess_trends` tests
+them together and controls the false discovery rate at ``alpha`` (Benjamini-Hochberg over
+all the one-sided p-values): of the trends it reports, about ``alpha`` are expected to be
+noise, whatever the number of patterns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -50,6 +58,96 @@ class TrendAssessment:
         return f"{self.trend}: {rate} (one-sided Poisson rate test p={self.p_value:.2g})"
 
 
+EMERGING_HISTORY_SHARE = 0.1
+"""Largest share of a rising pattern's evidence older than the window for ``emerging``."""
+
+
+def assess_trends(
+    date_lists: Sequence[Iterable[date]],
+    *,
+    observed_from: date,
+    as_of: date,
+    window_days: int,
+    alpha: float,
+) -> list[TrendAssessment]:
+    """Classify the trend of every pattern of a workspace, the false discovery rate at alpha.
+
+    Each pattern is tested as by :func:`assess_trend`; the one-sided p-values of all of
+    them (both directions) go through Benjamini-Hochberg, and a trend is reported where its
+    p-value is at or below the resulting cut-off.
+    """
+    counts = [_counts(dates, observed_from, as_of, window_days) for dates in date_lists]
+    tests = [_p_values(recent, history, window_days, days) for recent, history, days in counts]
+    cutoff = _benjamini_hochberg([p for pair in tests for p in pair], alpha)
+    return [
+        _classify(recent, history, window_days, days, p_up, p_down, cutoff)
+        for (recent, history, days), (p_up, p_down) in zip(counts, tests, strict=True)
+    ]
+
+
+def _benjamini_hochberg(p_values: Sequence[float], alpha: float) -> float:
+    """The largest p-value rejected at false discovery rate ``alpha`` (-1: none)."""
+    ordered = sorted(p_values)
+    cutoff = -1.0
+    for rank, p in enumerate(ordered, start=1):
+        if p <= alpha * rank / len(ordered):
+            cutoff = p
+    return cutoff
+
+
+def _counts(
+    dates: Iterable[date], observed_from: date, as_of: date, window_days: int
+) -> tuple[int, int, int]:
+    """Evidence in the recent window, in the history before it, and the history's days."""
+    window_start = as_of - timedelta(days=window_days - 1)
+    recent = history = 0
+    for day in dates:
+        if day >= window_start:
+            recent += 1
+        elif day >= observed_from:
+            history += 1
+    return recent, history, (window_start - observed_from).days
+
+
+def _p_values(
+    recent: int, history: int, window_days: int, history_days: int
+) -> tuple[float, float]:
+    """One-sided p-values of a higher and of a lower recent rate (1 when untestable)."""
+    total = recent + history
+    if history_days <= 0 or total == 0:
+        return 1.0, 1.0
+    share = window_days / (window_days + history_days)
+    return (
+        float(binomtest(recent, total, share, alternative="greater").pvalue),
+        float(binomtest(recent, total, share, alternative="less").pvalue),
+    )
+
+
+def _classify(
+    recent: int,
+    history: int,
+    window_days: int,
+    history_days: int,
+    p_up: float,
+    p_down: float,
+    cutoff: float,
+) -> TrendAssessment:
+    trend: Trend = "stable"
+    if p_up <= cutoff:
+        mostly_new = history <= EMERGING_HISTORY_SHARE * (recent + history)
+        trend = "emerging" if mostly_new else "growing"
+    elif p_down <= cutoff:
+        trend = "fading"
+    return TrendAssessment(
+        trend,
+        recent,
+        history,
+        window_days,
+        max(history_days, 0),
+        {"fading": p_down, "stable": min(p_up, p_down)}.get(trend, p_up),
+    )
+
+
 def assess_trend(
     dates: Iterable[date],
     *,
@@ -70,30 +168,8 @@ def assess_trend(
     Returns:
         The trend by the rule of this module, with the counts and p-value behind it.
     """
-    window_start = as_of - timedelta(days=window_days - 1)
-    history_days = (window_start - observed_from).days
-    recent = history = 0
-    for day in dates:
-        if day >= window_start:
-            recent += 1
-        elif day >= observed_from:
-            history += 1
-    total = recent + history
-    if history_days <= 0 or total == 0:
-        return TrendAssessment("stable", recent, history, window_days, max(history_days, 0), 1.0)
-    share = window_days / (window_days + history_days)
-    p_up = float(binomtest(recent, total, share, alternative="greater").pvalue)
-    p_down = float(binomtest(recent, total, share, alternative="less").pvalue)
-    trend: Trend = "stable"
-    if p_up < alpha:
-        trend = "emerging" if history == 0 else "growing"
-    elif p_down < alpha:
-        trend = "fading"
-    return TrendAssessment(
-        trend,
-        recent,
-        history,
-        window_days,
-        history_days,
-        {"fading": p_down, "stable": min(p_up, p_down)}.get(trend, p_up),
-    )
+    recent, history, days = _counts(dates, observed_from, as_of, window_days)
+    p_up, p_down = _p_values(recent, history, window_days, days)
+    # One pattern alone: each one-sided test at alpha (no correction).
+    cutoff = max((p for p in (p_up, p_down) if p < alpha), default=-1.0)
+    return _classify(recent, history, window_days, days, p_up, p_down, cutoff)
