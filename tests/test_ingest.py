@@ -169,7 +169,12 @@ def test_composite_key_duplicates(tmp_path: Path, workspace: Workspace) -> None:
     files = small_bundle()
     files["teams"].append({"team": "core", "period": "2027-Q1", "capacity_weeks": "5"})
     error = refused(write_bundle(tmp_path / "b", files), workspace)
-    assert messages(error)[0].startswith("teams.csv:5:team: duplicate id")
+    assert messages(error)[0] == ("teams.csv:5:team: duplicate id (team='core', period='2027-Q1')")
+    files = small_bundle()
+    files["usage"].append(dict(files["usage"][0]))
+    error = refused(write_bundle(tmp_path / "u", files), workspace)
+    # The cells as written, not datetime.date(...) reprs.
+    assert "date='" in messages(error)[0] and "datetime" not in messages(error)[0]
 
 
 def test_dependency_cycle(tmp_path: Path, workspace: Workspace) -> None:
@@ -244,6 +249,17 @@ def test_missing_required_file(tmp_path: Path, workspace: Workspace) -> None:
     del files["signals"]
     error = refused(write_bundle(tmp_path / "b", files), workspace)
     assert messages(error) == ["signals.csv:0:-: required file is missing from the bundle"]
+
+
+@pytest.mark.parametrize("name", ["Workspace.toml", "workspace.tml", "decisions.json"])
+def test_a_misnamed_settings_or_decision_file_is_refused(
+    tmp_path: Path, workspace: Workspace, name: str
+) -> None:
+    folder = write_bundle(tmp_path / "b")
+    (folder / name).write_text("[planning]\nbalance = 0.7\n", encoding="utf-8")
+    error = refused(folder, workspace)
+    # Before, it was skipped without a word and its settings or decisions never applied.
+    assert messages(error)[0].startswith(f"{name}:0:-: not read: the file must be named")
 
 
 def test_unknown_csv_file(tmp_path: Path, workspace: Workspace) -> None:

@@ -779,3 +779,21 @@ def test_items_worth_nothing_are_not_planned_into_spare_capacity() -> None:
     assert plan_value(p, {i: placed.start for i, placed in solution.placements.items()}) == (
         pytest.approx(solution.objective)
     )
+
+
+def test_cli_refuses_a_report_folder_that_is_a_file_before_planning(
+    planted: Workspace, tmp_path: Path
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["-w", str(planted.path), "plan", "--report", str(afile)])
+    # Before: a FileExistsError traceback (exit 1) after the whole plan had run.
+    assert result.exit_code == 2
+    assert "is a file; the report needs a folder" in " ".join(result.output.split())
+
+
+def test_cli_value_json_follows_by(planted: Workspace) -> None:
+    result = CliRunner().invoke(app, ["-w", str(planted.path), "value", "--by", "wsjf", "--json"])
+    assert result.exit_code == 0, result.output
+    ranks = [c["scores"]["ranks"].get("wsjf") for c in json.loads(result.stdout)["candidates"]]
+    assert ranks == sorted(ranks, key=lambda r: r if r is not None else 10**9)

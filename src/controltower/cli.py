@@ -660,12 +660,12 @@ def value(
         raise InputError(f"--by must be one of {', '.join(_SORT_KEYS)}; got {by!r}")
     with _open() as workspace:
         evaluation = evaluate(workspace, seed=seed)
-    if as_json:
-        out.print_json(evaluation.model_dump_json())
-        return
     candidates = list(evaluation.candidates)
     if by != "p50":
         candidates.sort(key=lambda c: (c.scores.ranks.get(by) or 10**9, c.id))
+    if as_json:
+        out.print_json(evaluation.model_copy(update={"candidates": candidates}).model_dump_json())
+        return
     table = Table(title=f"{len(candidates)} candidates by {by} (seed {evaluation.seed})")
     table.add_column("id", no_wrap=True)
     table.add_column("name", max_width=28, overflow="ellipsis", no_wrap=True)
@@ -825,7 +825,9 @@ def plan(
 
     with _open() as workspace, _stage_progress() as progress:
         if report is not None:
-            check_report_options(workspace, audience=audience, llm_url=llm_url, llm_model=llm_model)
+            check_report_options(
+                workspace, audience=audience, llm_url=llm_url, llm_model=llm_model, out_dir=report
+            )
         document, roadmap, _ = build_plan(
             workspace,
             scenario=scenario,

@@ -264,7 +264,11 @@ class _BundleReader:
             key = key_of(row)
             if key in seen:
                 parts = (key,) if single_key else key
-                shown = ", ".join(f"{c}={v!r}" for c, v in zip(spec.key, parts, strict=True))
+                # The cells as written (2026-11-01), not Python reprs of the parsed values.
+                shown = ", ".join(
+                    f"{c}={record.cells.get(c, str(v)).strip()!r}"
+                    for c, v in zip(spec.key, parts, strict=True)
+                )
                 self._problem(spec, record.line, spec.key[0], f"duplicate id ({shown})")
                 continue
             seen.add(key)
@@ -453,7 +457,12 @@ def _bundle_files(bundle: Path, problems: _Problems) -> tuple[list[FileSpec], li
     names = sorted(path.name for path in bundle.iterdir() if path.is_file())
     ignored: list[str] = []
     for name in names:
-        if name.lower().endswith(".csv") and name not in by_name:
+        lowered = name.lower()
+        for expected in (SETTINGS_FILE, DECISIONS_FILE):
+            # workspace.tml, Workspace.toml, decisions.json: meant, but would be skipped
+            if name != expected and lowered.rsplit(".", 1)[0] == expected.rsplit(".", 1)[0]:
+                problems(Problem(name, 0, "-", f"not read: the file must be named {expected}"))
+        if lowered.endswith(".csv") and name not in by_name:
             if name in IGNORED_FILES:
                 ignored.append(name)
             else:

@@ -104,7 +104,7 @@ def write_report(
         The paths written and the narrator's note, if any (e.g. a fallback).
 
     Raises:
-        InputError: Unknown audience.
+        InputError: Unknown audience, or ``out_dir`` is a file.
     """
     policy = policy_for(audience)
     view = build_view(plan, evidence, policy, settings)
@@ -114,6 +114,7 @@ def write_report(
     view.narrative = narration.sections
     view.narrative_note = narration.note
     view.charts = build_charts(view, economics=plan.economics, adoption=plan.adoption)
+    _check_folder(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     chart_paths = []
     for chart in view.charts.values():
@@ -155,14 +156,29 @@ def make_narrator(
     )
 
 
+def _check_folder(out_dir: Path) -> None:
+    """Refuse a report folder that is a file (or under one)."""
+    for path in (out_dir, *out_dir.parents):
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{path} is a file; the report needs a folder")
+
+
 def check_report_options(
-    workspace: Workspace, *, audience: str, llm_url: str | None, llm_model: str | None
+    workspace: Workspace,
+    *,
+    audience: str,
+    llm_url: str | None,
+    llm_model: str | None,
+    out_dir: Path | None = None,
 ) -> None:
     """Refuse bad report options before any work is done.
 
     Raises:
-        InputError: Unknown audience, or only one of the two model options.
+        InputError: Unknown audience, only one of the two model options, or an output
+            folder that is a file.
     """
+    if out_dir is not None:
+        _check_folder(out_dir)
     policy_for(audience)
     make_narrator(workspace.settings.report, llm_url=llm_url, llm_model=llm_model)
 
