@@ -797,3 +797,20 @@ def test_cli_value_json_follows_by(planted: Workspace) -> None:
     assert result.exit_code == 0, result.output
     ranks = [c["scores"]["ranks"].get("wsjf") for c in json.loads(result.stdout)["candidates"]]
     assert ranks == sorted(ranks, key=lambda r: r if r is not None else 10**9)
+
+
+def test_plan_without_planning_periods_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    from conftest import snapshot
+    from controltower.plan import build_plan
+
+    files = planted_bundle()
+    minimal = {"accounts": files["accounts"], "signals": files["signals"]}
+    workspace = init_workspace(tmp_path / "ws")
+    import_bundle(write_bundle(tmp_path / "b", minimal), workspace=workspace)
+    before = snapshot(workspace)
+    with pytest.raises(InputError, match="no planning periods"):
+        build_plan(workspace)
+    # Before, synthesis had already written patterns and embeddings (exit 2 "nothing written").
+    assert snapshot(workspace) == before

@@ -23,7 +23,9 @@ from controltower.decisions import (
 from controltower.diagnose.adoption import track_adoption
 from controltower.diagnose.assess import assess_roadmap
 from controltower.diagnose.models import Adoption, DiagnosticCode, Economics, Finding
+from controltower.errors import InputError
 from controltower.optimize import Roadmap, RoadmapEntry, plan_roadmap
+from controltower.optimize.problem import load_rows, planning_periods
 from controltower.optimize.scenario import scenario_workspace
 from controltower.synthesize.pipeline import Progress, ensure_synthesized
 from controltower.value import CandidateResult, Evaluation, PatternResult, evaluate
@@ -155,13 +157,20 @@ def build_plan(
 
     Returns:
         The plan, and the roadmap and evaluation it was built from.
+
+    Raises:
+        InputError: No planning periods (checked before synthesis writes anything), or a
+            stage refused its input.
     """
     timer = _Timer()
+    planned = scenario_workspace(workspace, scenario) if scenario else workspace
+    # Refused before synthesis writes anything, so a plan that cannot run changes nothing.
+    if not planning_periods(planned.settings, load_rows(planned).teams):
+        raise InputError("no planning periods: import teams.csv or set planning.periods")
     # Synthesis writes the shared store, so it keeps the workspace's own settings; every
     # later stage reads the scenario's, as if they were in workspace.toml.
     _synthesize_if_stale(workspace, progress, on_synthesized)
-    if scenario:
-        workspace = scenario_workspace(workspace, scenario)
+    workspace = planned
     settings = workspace.settings
     timer.lap("synthesize")
     evaluation = evaluate(workspace)
