@@ -520,6 +520,9 @@ def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Wor
     direct, _, _ = build_plan(edited)
     assert p50s(scenario) == p50s(direct) != p50s(base)
     assert scenario.meta["objective"] == pytest.approx(direct.meta["objective"])
+    # The plan names the versions it was made with: solver and embedding model.
+    assert str(base.meta["solver"]).startswith("HiGHS (highspy 1.")
+    assert base.meta["embedder"] and base.meta["embedder"] == scenario.meta["embedder"]
     compared = compare_scenarios(planted, "base", "rich")
     assert compared.value_a == pytest.approx(base.meta["objective"])
     assert compared.value_b == pytest.approx(direct.meta["objective"])

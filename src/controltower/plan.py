@@ -94,11 +94,17 @@ class _Timer:
 
 
 def _meta(
-    roadmap: Roadmap, *, scenario: str | None, settings_json: dict[str, object], timer: _Timer
+    roadmap: Roadmap,
+    *,
+    scenario: str | None,
+    settings_json: dict[str, object],
+    timer: _Timer,
+    embedder: str,
 ) -> dict[str, object]:
     return {
         **roadmap.meta,
         "version": __version__,
+        "embedder": embedder,
         "scenario": scenario,
         "settings": settings_json,
         "timings": timer.timings,
@@ -212,6 +218,7 @@ def build_plan(
             scenario=scenario,
             settings_json=settings.model_dump(mode="json"),
             timer=timer,
+            embedder=evaluation.embedder,
         ),
     )
     return plan, roadmap, evaluation

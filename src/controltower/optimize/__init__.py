@@ -177,6 +177,16 @@ def _entries(
     return sort_entries(entries)
 
 
+def _highspy_version() -> str:
+    """The installed highspy's version (``unknown`` when the metadata is missing)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("highspy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def left_out_entries(evaluation: Evaluation, left_out: dict[str, str]) -> list[RoadmapEntry]:
     """Deferred entries for candidates that never entered the model (with why)."""
     entries = []
@@ -248,7 +258,7 @@ def plan_roadmap(
         capacity=capacity,
         objective=solution.objective,
         meta={
-            "solver": "HiGHS (highspy)",
+            "solver": f"HiGHS (highspy {_highspy_version()})",
             "status": solution.status,
             "optimal": solution.optimal,
             "gap": solution.gap,
