@@ -90,7 +90,7 @@ def test_references_may_point_into_the_workspace(tmp_path: Path, workspace: Work
 @pytest.mark.parametrize(
     ("entity", "row", "column", "needle"),
     [
-        ("accounts", 1, "arr", "valid number"),
+        ("accounts", 1, "arr", "expected a number like 1200"),
         ("accounts", 2, "segment", "'enterprise', 'mid-market' or 'smb'"),
         ("accounts", 0, "tier", "less than or equal to 3"),
         ("accounts", 0, "health", "less than or equal to 1"),
@@ -125,6 +125,27 @@ def test_bad_value_names_file_row_column(
     line = row + 2
     assert any(
         m.startswith(f"{entity}.csv:{line}:{column}:") and needle in m for m in messages(error)
+    ), messages(error)
+
+
+@pytest.mark.parametrize(
+    ("entity", "column", "cell", "needle"),
+    [
+        ("accounts", "arr", "1_000", "expected a number"),
+        ("accounts", "arr", "1,000", "expected a number"),
+        ("accounts", "tier", "1.0", "expected a whole number"),
+        ("signals", "urgency", "3.0", "expected a whole number"),
+    ],
+)
+def test_numbers_are_plain_digits(
+    tmp_path: Path, workspace: Workspace, entity: str, column: str, cell: str, needle: str
+) -> None:
+    # Before, Python's own literals slipped through: 1_000 read as 1000, tier 1.0 as 1.
+    files = small_bundle()
+    files[entity][0][column] = cell
+    error = refused(write_bundle(tmp_path / "b", files), workspace)
+    assert any(
+        m.startswith(f"{entity}.csv:2:{column}:") and needle in m for m in messages(error)
     ), messages(error)
 
 

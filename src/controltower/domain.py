@@ -7,6 +7,7 @@ the column order of the contract: required columns first, then optional ones.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -38,6 +39,26 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+_WHOLE = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _check_whole(value: Any) -> Any:
+    """Let only plain whole numbers (``3``, ``-2``) through: not ``3.0``, ``1_000`` or ``0x1``."""
+    if isinstance(value, str) and value.strip() and not _WHOLE.fullmatch(value.strip()):
+        raise ValueError(f"expected a whole number like 3, got {value!r}")
+    return value
+
+
+def _check_decimal(value: Any) -> Any:
+    """Let only plain decimals (``1200``, ``0.85``, ``1e6``) through: not ``1_000`` or ``1,000``."""
+    if isinstance(value, str) and value.strip() and not _DECIMAL.fullmatch(value.strip()):
+        raise ValueError(f"expected a number like 1200 or 0.85, got {value!r}")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_check_whole)]
+Decimal = Annotated[float, BeforeValidator(_check_decimal)]
 IsoDate = Annotated[date, BeforeValidator(_check_iso_date)]
 IdList = Annotated[list[str], BeforeValidator(_split_list)]
 Id = Annotated[str, Field(min_length=1)]
@@ -73,11 +94,11 @@ class Account(Row):
     name: str
     segment: Segment
     industry: str
-    tier: int = Field(ge=1, le=3)
-    arr: float = Field(ge=0)
+    tier: Whole = Field(ge=1, le=3)
+    arr: Decimal = Field(ge=0)
     region: str | None = None
     renewal_date: IsoDate | None = None
-    health: float | None = Field(default=None, ge=0, le=1)
+    health: Decimal | None = Field(default=None, ge=0, le=1)
 
 
 class Signal(Row):
@@ -91,7 +112,7 @@ class Signal(Row):
     deployment_id: str | None = None
     author_role: str | None = None
     kind: SignalKind | None = None
-    urgency: int | None = Field(default=None, ge=1, le=5)
+    urgency: Whole | None = Field(default=None, ge=1, le=5)
     phase: Phase | None = None
 
 
@@ -102,7 +123,7 @@ class Deployment(Row):
     account_id: Id
     phase: Phase
     started: IsoDate
-    fde_hours: float = Field(ge=0)
+    fde_hours: Decimal = Field(ge=0)
     ended: IsoDate | None = None
     status: str | None = None
 
@@ -120,7 +141,7 @@ class CustomWork(Row):
     account_id: Id
     date: IsoDate
     description: str = Field(min_length=1)
-    fde_hours: float = Field(ge=0)
+    fde_hours: Decimal = Field(ge=0)
     deployment_id: str | None = None
     component: str | None = None
 
@@ -132,9 +153,9 @@ class Capability(Row):
     name: str
     description: str
     team: str
-    effort_weeks: float = Field(gt=0)
-    effort_low: float | None = Field(default=None, gt=0)
-    effort_high: float | None = Field(default=None, gt=0)
+    effort_weeks: Decimal = Field(gt=0)
+    effort_low: Decimal | None = Field(default=None, gt=0)
+    effort_high: Decimal | None = Field(default=None, gt=0)
     kind: CapabilityKind | None = None
     themes: IdList = Field(default_factory=list)
     depends_on: IdList = Field(default_factory=list)
@@ -164,7 +185,7 @@ class TeamCapacity(Row):
 
     team: Id
     period: Id
-    capacity_weeks: float = Field(ge=0)
+    capacity_weeks: Decimal = Field(ge=0)
 
 
 class Guardrail(Row):
@@ -184,7 +205,7 @@ class ModelConstraint(Row):
     capability_id: Id
     requirement: Id
     feasibility: Feasibility
-    confidence: float = Field(ge=0, le=1)
+    confidence: Decimal = Field(ge=0, le=1)
     note: str | None = None
 
 
@@ -192,7 +213,7 @@ class Theme(Row):
     """A leadership bet and its weight."""
 
     theme: Id
-    weight: float = Field(ge=0)
+    weight: Decimal = Field(ge=0)
     description: str | None = None
 
 
@@ -201,7 +222,7 @@ class Stance(Row):
 
     role: Id
     capability_id: Id
-    stance: int = Field(ge=-2, le=2)
+    stance: Whole = Field(ge=-2, le=2)
     rationale: str | None = None
     author: str | None = None
 
@@ -213,7 +234,7 @@ class Usage(Row):
     account_id: Id
     capability_id: Id
     metric: Id
-    value: float
+    value: Decimal
 
 
 class RoadmapEntry(Row):
