@@ -200,9 +200,10 @@ class SynthesisSettings(_Section):
         30,
         ge=2,
         le=200,
-        description="Nearest neighbours per item in the similarity graph patterns are found "
-        "in (at most sqrt of the item count, at least 5). More neighbours give broader "
-        "patterns at the level of a platform capability; fewer give finer facets.",
+        description="Most nearest neighbours per item in the similarity graph patterns are "
+        "found in: about sqrt(item count)/5, at least 5, at most this (reached at 22,500 "
+        "items). Few neighbours keep a need reported by a dozen texts from being absorbed "
+        "by a large pattern; more give broader patterns.",
     )
     resolution: float = Field(
         0.0,

@@ -11,7 +11,6 @@ representative texts, recurrence, trend, reasons) and saved in one transaction.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,7 +26,7 @@ from sqlalchemy import Connection
 
 from controltower.settings import SynthesisSettings
 from controltower.store import patterns as store
-from controltower.synthesize.cluster import cluster_embeddings
+from controltower.synthesize.cluster import cluster_embeddings, default_n_neighbors
 from controltower.synthesize.duplicates import find_duplicates
 from controltower.synthesize.embed import Embedder, MiniLMEmbedder
 from controltower.synthesize.items import AccountInfo, Item, ItemKey, load_accounts, load_items
@@ -212,8 +211,8 @@ def find_clusters(vectors: Vectors, config: SynthesisSettings) -> NDArray[np.int
     """Cluster unit vectors into patterns (label -1: an outlier) with the pattern settings.
 
     Leiden communities of the k-nearest-neighbour graph (the method chosen by the
-    benchmarks in ``bench/cluster_quality.py``), with ``k = min(neighbors, sqrt(n))``
-    (at least 5) so that small workspaces are not one blob.
+    benchmarks in ``bench/cluster_quality.py``), with the neighbours and resolution of
+    :func:`pattern_clustering_params`.
     """
     return cluster_embeddings(
         vectors, seed=config.seed, **pattern_clustering_params(len(vectors), config)
@@ -223,11 +222,14 @@ def find_clusters(vectors: Vectors, config: SynthesisSettings) -> NDArray[np.int
 def pattern_clustering_params(n: int, config: SynthesisSettings) -> dict[str, Any]:
     """The Leiden parameters synthesis uses on ``n`` items: neighbours and resolution.
 
-    ``n_neighbors = min(synthesis.neighbors, sqrt(n))`` (at least 5); ``resolution`` is
+    ``n_neighbors = min(synthesis.neighbors, sqrt(n) / 5)`` (at least 5, below n: the
+    benchmarks' :func:`~controltower.synthesize.cluster.default_n_neighbors`):
+    few neighbours keep a need reported by a dozen texts (one account's) from being
+    absorbed by a large pattern, many keep a large pattern whole; ``resolution`` is
     ``synthesis.resolution``, or None (chosen by silhouette) when that is 0.
     """
     return {
-        "n_neighbors": min(config.neighbors, max(5, round(math.sqrt(n)))),
+        "n_neighbors": min(config.neighbors, default_n_neighbors(n)),
         "resolution": config.resolution or None,
     }
 
