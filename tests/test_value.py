@@ -416,3 +416,25 @@ def test_value_needs_synthesis(tmp_path: Path) -> None:
     workspace = init_workspace(tmp_path / "ws")
     with pytest.raises(Exception, match="synthesize"):
         evaluate(workspace)
+
+
+def test_a_role_entered_and_computed_is_named_apart_and_the_entry_shown() -> None:
+    from controltower.cli import _stance_cells
+    from controltower.settings import LensSettings
+    from controltower.value.lenses import RoleStance, disagreement
+
+    stances = [
+        RoleStance(role="solutions-architect", stance=2, reason="fits", source="computed"),
+        RoleStance(
+            role="solutions-architect", stance=-2, reason="no", source="entered", author="kim"
+        ),
+        RoleStance(role="fde", stance=1, reason="rebuilt", source="computed"),
+    ]
+    summary = disagreement("c", stances, LensSettings()).summary
+    # Before: "blocked by solutions-architect; backed by fde, solutions-architect".
+    assert "blocked by solutions-architect (entered by kim)" in summary
+    assert "backed by fde, solutions-architect;" in summary or summary.endswith(
+        "backed by fde, solutions-architect"
+    )
+    # The value table shows the entered stance (marked) instead of hiding it.
+    assert _stance_cells(stances) == "+1 -2* · · · ·"

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from controltower.diagnose.models import Adoption, Band, Economics, EconomicsPoint, Finding
     from controltower.synthesize.view import PatternView
     from controltower.value import PatternResult
+    from controltower.value.lenses import RoleStance
 
 app = typer.Typer(
     name="tower",
@@ -640,6 +641,21 @@ def _fitted_table(title: str, rows: Sequence[tuple[str, ...]], width: int) -> Ta
     return table
 
 
+def _stance_cells(stances: Sequence[RoleStance]) -> str:
+    """One stance per role in ROLES order: the entered one (marked *) over the computed."""
+    from controltower.value.lenses import ROLES
+
+    cells = []
+    for role in ROLES:
+        entered = [s for s in stances if s.role == role and s.source == "entered"]
+        computed = [s for s in stances if s.role == role and s.source == "computed"]
+        if entered:
+            cells.append(f"{round(sum(s.stance for s in entered) / len(entered)):+d}*")
+        else:
+            cells.append(f"{computed[0].stance:+d}" if computed else "·")
+    return " ".join(cells)
+
+
 @app.command()
 @handle_errors
 def value(
@@ -688,9 +704,11 @@ def value(
                 for f in ("rice", "wsjf", "ice", "value-effort", "scorecard")
             ),
             c.readiness or "-",
-            " ".join(f"{s.stance:+d}" for s in c.stances if s.source == "computed"),
+            _stance_cells(c.stances),
         )
     out.print(table)
+    if any(s.source == "entered" for c in candidates for s in c.stances):
+        out.print("* entered in stances.csv (it stands instead of the computed stance)")
     for conflict in evaluation.conflicts:
         out.print(f"conflict {conflict.capability_id}: {conflict.summary}", highlight=False)
 

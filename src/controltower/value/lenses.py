@@ -14,7 +14,7 @@ Computed stances (-2 … 2, -2 is blocking) come from the data each role owns:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -193,6 +193,16 @@ def team_capacity(teams: Sequence[TeamCapacity]) -> dict[str, tuple[float, float
     return {t: (float(np.mean(v)), float(np.sum(v))) for t, v in per_team.items()}
 
 
+def _who(stances: Sequence[RoleStance], holds: Callable[[int], bool]) -> str:
+    """The roles whose stance holds, an entered one named with its author."""
+    names = [
+        s.role if s.source == "computed" else f"{s.role} (entered by {s.author or 'someone'})"
+        for s in stances
+        if holds(s.stance)
+    ]
+    return ", ".join(sorted(dict.fromkeys(names)))
+
+
 def disagreement(
     capability_id: str, stances: Sequence[RoleStance], config: LensSettings
 ) -> Disagreement:
@@ -204,8 +214,8 @@ def disagreement(
     conflict = spread >= config.conflict_spread or bool(blocking and supporters)
     summary = (
         f"spread {spread}"
-        + (f"; blocked by {', '.join(blocking)}" if blocking else "")
-        + (f"; backed by {', '.join(supporters)}" if supporters else "")
+        + (f"; blocked by {_who(stances, lambda v: v == -2)}" if blocking else "")
+        + (f"; backed by {_who(stances, lambda v: v >= 1)}" if supporters else "")
     )
     return Disagreement(
         capability_id=capability_id,
