@@ -33,9 +33,9 @@ from controltower.optimize.model import Item, RoadmapProblem, bundle_credit, com
 from controltower.optimize.problem import (
     PlanningRows,
     build_problem,
+    item_of,
     load_rows,
     planning_periods,
-    weighted_value,
 )
 from controltower.settings import Settings
 from controltower.value import Evaluation
@@ -354,13 +354,9 @@ def _held_items(
         if row.capability_id not in left_out or capability is None or candidate is None:
             continue
         items.append(
-            Item(
-                id=row.capability_id,
-                team=capability.team,
-                effort=capability.effort_weeks,
-                value=weighted_value(candidate, settings, risk_averse=False),
-                depends_on=tuple(capability.depends_on),
-                excludes=tuple(capability.excludes),
+            replace(
+                item_of(candidate, capability, settings),
+                must=False,
                 forbidden=left_out[row.capability_id],
             )
         )

@@ -65,6 +65,39 @@ def planning_periods(settings: Settings, teams: list[TeamCapacity]) -> list[str]
     return list(settings.planning.periods) or sorted({t.period for t in teams})
 
 
+def item_of(
+    candidate: CandidateResult,
+    capability: Capability,
+    settings: Settings,
+    *,
+    risk_averse: bool = False,
+    live: set[str] | None = None,
+) -> Item:
+    """The optimizer's item for a candidate with its capabilities.csv row.
+
+    Args:
+        candidate: The candidate's evaluation (its weighted value).
+        capability: Its row (team, effort, dependencies, exclusions, must).
+        settings: Settings for the value's weighting.
+        risk_averse: Weigh P10 instead of P50.
+        live: Ids still to build: dependencies and exclusions on anything else (shipped)
+            are dropped; None keeps them all.
+    """
+
+    def kept(ids: list[str]) -> tuple[str, ...]:
+        return tuple(i for i in ids if live is None or i in live)
+
+    return Item(
+        id=candidate.id,
+        team=capability.team,
+        effort=capability.effort_weeks,
+        value=weighted_value(candidate, settings, risk_averse=risk_averse),
+        depends_on=kept(capability.depends_on),
+        excludes=kept(capability.excludes),
+        must=capability.must == "yes",
+    )
+
+
 def weighted_value(candidate: CandidateResult, settings: Settings, *, risk_averse: bool) -> float:
     """The value the optimizer maximises for one candidate.
 
@@ -168,22 +201,16 @@ def build_problem(
         if hold is not None and hold.status == "deferred":
             left_out[candidate.id] = hold.reason
             continue
+        forbidden = forbidden_reason(
+            candidate,
+            capability,
+            by_capability.get(candidate.id, []),
+            decision=hold.reason if hold else None,
+        )
         items.append(
-            Item(
-                id=candidate.id,
-                team=capability.team,
-                effort=capability.effort_weeks,
-                value=weighted_value(candidate, settings, risk_averse=risk_averse),
-                depends_on=tuple(d for d in capability.depends_on if d in live),
-                excludes=tuple(x for x in capability.excludes if x in live),
-                must=capability.must == "yes",
-                forbidden=forbidden_reason(
-                    candidate,
-                    capability,
-                    by_capability.get(candidate.id, []),
-                    decision=hold.reason if hold else None,
-                ),
-            )
+            item_of(
+                candidate, capability, settings, risk_averse=risk_averse, live=live
+            ).with_forbidden(forbidden)
         )
     problem = RoadmapProblem(
         periods=periods,

@@ -26,6 +26,25 @@ def _stances(stances: list[RoleStance], low: int, high: int) -> str:
     )
 
 
+def _critical(
+    items: list[PlannedItem], *, message: str, metric: str, evidence: list[str], remedy: str
+) -> list[Finding]:
+    """One critical finding on planned items (any one of them is one too many)."""
+    return [
+        Finding(
+            code="coordination-breakdown",
+            severity="critical",
+            message=message,
+            metric=metric,
+            value=float(len(items)),
+            threshold=1.0,
+            evidence=evidence,
+            remedy=remedy,
+            subjects=[i.id for i in items],
+        )
+    ]
+
+
 def _blocked(items: list[PlannedItem]) -> list[Finding]:
     blocked = [i for i in items if i.candidate.disagreement and i.candidate.disagreement.blocking]
     if not blocked:
@@ -35,20 +54,14 @@ def _blocked(items: list[PlannedItem]) -> list[Finding]:
         for i in blocked
     )
     ids = [i.id for i in blocked]
-    return [
-        Finding(
-            code="coordination-breakdown",
-            severity="critical",
-            message=f"planned over a role's blocking stance with no recorded decision: {shown}",
-            metric="planned items a role blocks, with no recorded decision",
-            value=float(len(blocked)),
-            threshold=1.0,
-            evidence=evidence_of(blocked),
-            remedy=f"record a decision on {', '.join(ids)} with the blocking role(s) (who "
-            "overrides the block and why), or take it out of the roadmap",
-            subjects=ids,
-        )
-    ]
+    return _critical(
+        blocked,
+        message=f"planned over a role's blocking stance with no recorded decision: {shown}",
+        metric="planned items a role blocks, with no recorded decision",
+        evidence=evidence_of(blocked),
+        remedy=f"record a decision on {', '.join(ids)} with the blocking role(s) (who "
+        "overrides the block and why), or take it out of the roadmap",
+    )
 
 
 def _split(items: list[PlannedItem], threshold: float) -> list[Finding]:
@@ -97,22 +110,16 @@ def _against_decisions(inputs: DiagnosisInputs) -> list[Finding]:
     shown = "; ".join(f"{i.id} ({i.entry.period}) {inputs.holds[i.id].reason}" for i in overriding)
     ids = [i.id for i in overriding]
     decisions = list(dict.fromkeys(inputs.holds[i].decision_id for i in ids))
-    return [
-        Finding(
-            code="coordination-breakdown",
-            severity="critical",
-            message=f"planned against a standing decision: {shown}",
-            metric="planned items a standing decision keeps out of the roadmap",
-            value=float(len(overriding)),
-            threshold=1.0,
-            evidence=[*decisions, *evidence_of(overriding)],
-            remedy=f"take {', '.join(ids)} out of the roadmap, or reopen "
-            f"{', '.join(decisions)} with a new decision on its subject (`tower decide "
-            "SUBJECT --choice build --why ...` supersedes it), so the log says who changed "
-            "course and why",
-            subjects=ids,
-        )
-    ]
+    return _critical(
+        overriding,
+        message=f"planned against a standing decision: {shown}",
+        metric="planned items a standing decision keeps out of the roadmap",
+        evidence=[*decisions, *evidence_of(overriding)],
+        remedy=f"take {', '.join(ids)} out of the roadmap, or reopen "
+        f"{', '.join(decisions)} with a new decision on its subject (`tower decide "
+        "SUBJECT --choice build --why ...` supersedes it), so the log says who changed "
+        "course and why",
+    )
 
 
 def detect_coordination_breakdown(inputs: DiagnosisInputs, settings: Settings) -> list[Finding]:
