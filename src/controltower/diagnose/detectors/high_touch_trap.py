@@ -12,7 +12,9 @@ from __future__ import annotations
 from controltower.diagnose.detectors._common import EVIDENCE_PER_SUBJECT, describe, unique
 from controltower.diagnose.inputs import DiagnosisInputs
 from controltower.diagnose.models import Economics, EconomicsPoint, Finding
+from controltower.optimize import RoadmapEntry
 from controltower.settings import Settings
+from controltower.value import CandidateResult
 
 
 def _hours(point: EconomicsPoint) -> float:
@@ -26,11 +28,18 @@ def _change(economics: Economics, with_plan: bool) -> tuple[float, float, float]
     return first, last, (last - first) / first if first > 0 else 0.0
 
 
+def _heaviest(
+    pairs: list[tuple[RoadmapEntry, CandidateResult]],
+) -> tuple[RoadmapEntry, CandidateResult]:
+    """The entry whose candidate absorbs the most bespoke FDE hours (ties by id)."""
+    return max(pairs, key=lambda pair: (pair[1].model.fde_hours, pair[1].id))
+
+
 def _remedy(inputs: DiagnosisInputs) -> tuple[str, list[str]]:
     """Plan the deferred candidate absorbing the most bespoke hours, else bring one forward."""
     options = [pair for pair in inputs.alternatives() if pair[1].model.fde_hours > 0]
     if options:
-        entry, candidate = max(options, key=lambda pair: (pair[1].model.fde_hours, pair[1].id))
+        entry, candidate = _heaviest(options)
         return (
             f"plan {describe(candidate, inputs.kind_of(candidate))}, {entry.effort_weeks:g} "
             f"weeks on {entry.team}: its patterns carry {candidate.model.fde_hours:,.0f} "
@@ -53,7 +62,7 @@ def _remedy(inputs: DiagnosisInputs) -> tuple[str, list[str]]:
         and found.model.fde_hours > 0
     ]
     if refused:
-        entry, best = max(refused, key=lambda pair: (pair[1].model.fde_hours, pair[1].id))
+        entry, best = _heaviest(refused)
         return (
             f"{best.id}'s patterns carry {best.model.fde_hours:,.0f} bespoke FDE hours but "
             f"it is refused ({entry.reason}): revisit what refuses it with its owner, or add "

@@ -216,20 +216,40 @@ def _broken_dependencies(inputs: DiagnosisInputs) -> list[Finding]:
     if not broken:
         return []
     first, dep, _ = broken[0]
+    return _broken_rule(
+        message="planned before what it depends on is built: "
+        + "; ".join(why for _, _, why in broken),
+        metric="planned items whose prerequisite is missing or finishes too late",
+        value=float(len({i.id for i, _, _ in broken})),
+        evidence=unique([*evidence_of(i for i, _, _ in broken), *(d for _, d, _ in broken)]),
+        remedy=f"plan {dep} so that it finishes before {first.id} starts (or move "
+        f"{first.id} to the period after it), and likewise for the others; the "
+        "optimizer's roadmap keeps every dependency",
+        subjects=unique([*(i.id for i, _, _ in broken), *(d for _, d, _ in broken)]),
+    )
+
+
+def _broken_rule(
+    *,
+    message: str,
+    metric: str,
+    value: float,
+    evidence: list[str],
+    remedy: str,
+    subjects: list[str],
+) -> list[Finding]:
+    """A critical finding on a rule the roadmap breaks (one break is one too many)."""
     return [
         Finding(
             code="underestimated-constraints",
             severity="critical",
-            message="planned before what it depends on is built: "
-            + "; ".join(why for _, _, why in broken),
-            metric="planned items whose prerequisite is missing or finishes too late",
-            value=float(len({i.id for i, _, _ in broken})),
+            message=message,
+            metric=metric,
+            value=value,
             threshold=1.0,
-            evidence=unique([*evidence_of(i for i, _, _ in broken), *(d for _, d, _ in broken)]),
-            remedy=f"plan {dep} so that it finishes before {first.id} starts (or move "
-            f"{first.id} to the period after it), and likewise for the others; the "
-            "optimizer's roadmap keeps every dependency",
-            subjects=unique([*(i.id for i, _, _ in broken), *(d for _, d, _ in broken)]),
+            evidence=evidence,
+            remedy=remedy,
+            subjects=subjects,
         )
     ]
 
@@ -250,19 +270,14 @@ def _must_rules(inputs: DiagnosisInputs) -> list[Finding]:
     parts += [f"must=never but planned: {', '.join(forbidden)}"] if forbidden else []
     remedy = [f"plan {', '.join(missing)}"] if missing else []
     remedy += [f"take {', '.join(forbidden)} out"] if forbidden else []
-    return [
-        Finding(
-            code="underestimated-constraints",
-            severity="critical",
-            message="the roadmap breaks capabilities.csv's must rules: " + "; ".join(parts),
-            metric="must=yes candidates left out plus must=never candidates planned",
-            value=float(len(missing) + len(forbidden)),
-            threshold=1.0,
-            evidence=[*missing, *forbidden],
-            remedy=" and ".join(remedy) + ", or change the must column with its owner",
-            subjects=[*missing, *forbidden],
-        )
-    ]
+    return _broken_rule(
+        message="the roadmap breaks capabilities.csv's must rules: " + "; ".join(parts),
+        metric="must=yes candidates left out plus must=never candidates planned",
+        value=float(len(missing) + len(forbidden)),
+        evidence=[*missing, *forbidden],
+        remedy=" and ".join(remedy) + ", or change the must column with its owner",
+        subjects=[*missing, *forbidden],
+    )
 
 
 def _excluded_pairs(inputs: DiagnosisInputs) -> list[Finding]:
@@ -277,21 +292,16 @@ def _excluded_pairs(inputs: DiagnosisInputs) -> list[Finding]:
         return []
     a, b = next(iter(pairs))
     ids = unique(i for pair in pairs for i in pair)
-    return [
-        Finding(
-            code="underestimated-constraints",
-            severity="critical",
-            message="planned together although capabilities.csv says they exclude each "
-            "other: " + "; ".join(f"{x} and {y}" for x, y in pairs),
-            metric="pairs of planned items that exclude each other",
-            value=float(len(pairs)),
-            threshold=1.0,
-            evidence=evidence_of(planned[i] for i in ids),
-            remedy=f"keep one of {a} and {b} (the other is deferred), and likewise for each "
-            "pair; or change the exclusion in capabilities.csv with its owner",
-            subjects=ids,
-        )
-    ]
+    return _broken_rule(
+        message="planned together although capabilities.csv says they exclude each "
+        "other: " + "; ".join(f"{x} and {y}" for x, y in pairs),
+        metric="pairs of planned items that exclude each other",
+        value=float(len(pairs)),
+        evidence=evidence_of(planned[i] for i in ids),
+        remedy=f"keep one of {a} and {b} (the other is deferred), and likewise for each "
+        "pair; or change the exclusion in capabilities.csv with its owner",
+        subjects=ids,
+    )
 
 
 def _no_capacity(inputs: DiagnosisInputs) -> list[Finding]:
