@@ -339,7 +339,7 @@ def _rounded(milp: Milp, values: FloatArray) -> FloatArray:
 def fix_and_optimize(
     milp: Milp,
     values: FloatArray,
-    blocks: Sequence[Sequence[int]],
+    blocks: Sequence[Sequence[int] | Callable[[FloatArray], Sequence[int]]],
     *,
     deadline: float,
     on_improve: Callable[[FloatArray], None],
@@ -359,7 +359,8 @@ def fix_and_optimize(
     Args:
         milp: The model.
         values: A feasible solution (every column's value).
-        blocks: Groups of columns to re-optimise together (for the roadmap: one team's).
+        blocks: Groups of columns to re-optimise together (for the roadmap: one team's),
+            or functions that make a group from the current solution.
         deadline: When to stop.
         on_improve: Called with each better solution.
         block_seconds: Time limit of one block's solve (to begin with).
@@ -387,7 +388,7 @@ def fix_and_optimize(
             left = deadline - time.perf_counter()
             if left <= 0.05 or (stop is not None and stop.is_set()):
                 return current
-            free = np.asarray(block, dtype=np.int32)
+            free = np.asarray(block(current) if callable(block) else block, dtype=np.int32)
             _fix(h, every, current)
             h.changeColsBounds(free.size, free, lower[free], upper[free])
             h.setOptionValue("time_limit", min(block_seconds, left))

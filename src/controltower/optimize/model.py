@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from controltower.errors import InputError
@@ -534,6 +534,35 @@ def _team_blocks(problem: RoadmapProblem, built: _Built) -> list[list[int]]:
     return [cols for _, cols in sorted(blocks.items()) if cols]
 
 
+def _period_pair_blocks(
+    problem: RoadmapProblem, built: _Built
+) -> list[Callable[[FloatArray], list[int]]]:
+    """Makers of blocks over two adjacent periods of every team, from the current plan.
+
+    A block frees the starts in periods p and p+1 of every item not placed elsewhere (so
+    items placed there may move between them or leave, and unplaced items may enter
+    there), with their selection columns. Team blocks cannot move a prerequisite and its
+    dependant of another team together; these can, across all teams at once.
+    """
+
+    def maker(first: int) -> Callable[[FloatArray], list[int]]:
+        def block(values: FloatArray) -> list[int]:
+            free: list[int] = []
+            for item in problem.items:
+                cols = built.columns[item.id]
+                placed = [s for s, c in cols if values[c] > 0.5]
+                if placed and not first <= placed[0] <= first + 1:
+                    continue
+                free.extend(c for s, c in cols if first <= s <= first + 1)
+                if item.id in built.selection:
+                    free.append(built.selection[item.id])
+            return free
+
+        return block
+
+    return [maker(p) for p in range(len(problem.periods) - 1)]
+
+
 def _search_plans(
     problem: RoadmapProblem,
     built: _Built,
@@ -547,7 +576,8 @@ def _search_plans(
     Relax-and-fix by period makes the starts in the first period integral with later
     periods relaxed, fixes them, and so on (:func:`relax_and_fix`). Then each team's
     columns are re-optimised with every other team's held fixed
-    (:func:`fix_and_optimize`), which repacks a team's periods as a whole. Each better
+    (:func:`fix_and_optimize`), which repacks a team's periods as a whole, and then each
+    pair of adjacent periods across all teams (:func:`_period_pair_blocks`). Each better
     plan goes to ``incumbent``, where the exact solve picks it up. HiGHS's own heuristics
     find poor plans on big models (many near-equal ways to fill each team's periods), and
     a plan close to the optimum is what lets its bound prove the gap. The helper changes
@@ -565,7 +595,7 @@ def _search_plans(
     fix_and_optimize(
         built.milp,
         start,
-        _team_blocks(problem, built),
+        [*_team_blocks(problem, built), *_period_pair_blocks(problem, built)],
         deadline=deadline,
         on_improve=incumbent.offer,
         block_seconds=_BLOCK_SECONDS,
