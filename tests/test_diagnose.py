@@ -232,6 +232,15 @@ def test_chasing_requests_fires_on_effort_for_one_account() -> None:
     assert {"c-narrow", "a9", "s-c-narrow-a9"} <= set(finding.evidence)
     assert "account a9 alone backs 6 weeks" in finding.message
     assert finding.remedy.startswith("swap c-narrow") and "for c-alt" in finding.remedy
+    # An alternative on another team is no swap: the weeks freed are on core.
+    inputs = build([narrow, broad, alternative], {"c-narrow": ("P1", 6), "c-broad": ("P1", 4)})
+    elsewhere = [
+        e.model_copy(update={"team": "edge"}) if e.capability_id == "c-alt" else e
+        for e in inputs.entries
+    ]
+    [moved] = of(run(replace(inputs, entries=elsewhere)), "chasing-requests")
+    assert moved.remedy.startswith("take out c-narrow") and "and plan c-alt" in moved.remedy
+    assert "the weeks freed on core do not make room on edge" in moved.remedy
 
 
 def test_chasing_requests_warns_between_thresholds_and_is_quiet_when_healthy() -> None:

@@ -113,9 +113,17 @@ def swap_remedy(
     if found is None:
         return fallback, [item.id]
     entry, candidate = found
+    taken = f"{describe(item.candidate, item.kind)}, {item.effort:g} weeks on {item.entry.team}"
+    brought = (
+        f"{describe(candidate, inputs.kind_of(candidate))}, {entry.effort_weeks:g} weeks on "
+        f"{entry.team}"
+    )
+    if entry.team == item.entry.team:
+        return f"swap {taken}, for {brought}", [item.id, candidate.id]
+    # No qualifying alternative on the same team: the weeks freed are not where the
+    # alternative needs them, so the remedy says both halves.
     return (
-        f"swap {describe(item.candidate, item.kind)}, {item.effort:g} weeks on "
-        f"{item.entry.team}, for {describe(candidate, inputs.kind_of(candidate))}, "
-        f"{entry.effort_weeks:g} weeks on {entry.team}",
+        f"take out {taken}, and plan {brought} instead: the weeks freed on {item.entry.team} "
+        f"do not make room on {entry.team}, so it needs room there",
         [item.id, candidate.id],
     )
