@@ -235,6 +235,17 @@ def test_why_not_an_item_worth_nothing() -> None:
     assert value.amount == 1.0 and value.description.startswith("give it any value above zero")
 
 
+def test_a_risk_averse_plan_says_the_p10_case_is_worth_nothing() -> None:
+    p = problem([Item("z", "core", 2, 0.0), Item("b", "core", 2, 5.0)], [10])
+    solution = solve_roadmap(p)
+    z = p.items[0]
+    assert deferred_reason(p, z, solution).startswith("no value at stake (weighted value 0)")
+    # Before, "nothing to gain from building it" also for a candidate whose P50 is high.
+    reason = deferred_reason(p, z, solution, measure="P10")
+    assert reason.startswith("no value at stake at P10, the value this risk-averse plan weighs")
+    assert "nothing to gain" not in reason
+
+
 def test_why_not_capacity_spread_over_the_periods_an_item_spans() -> None:
     # Six 7-week items worth 100 fill two per period (14 of 16 weeks; a third never fits).
     # x (12 weeks, at most 8 a period) spans two periods at 6 a period and is worth less

@@ -141,6 +141,8 @@ def _entries(
     problem: RoadmapProblem,
     left_out: dict[str, str],
     solution: RoadmapSolution,
+    *,
+    measure: str = "P50",
 ) -> list[RoadmapEntry]:
     names = {c.id: c.name for c in evaluation.candidates}
     entries = []
@@ -153,7 +155,8 @@ def _entries(
         elif item.forbidden is not None:
             status, reason = "refused", item.forbidden
         else:
-            status, reason = "deferred", _explain.deferred_reason(problem, item, solution)
+            reason = _explain.deferred_reason(problem, item, solution, measure=measure)
+            status = "deferred"
         entries.append(
             RoadmapEntry(
                 capability_id=item.id,
@@ -254,7 +257,9 @@ def plan_roadmap(
     ]
     return Roadmap(
         periods=list(problem.periods),
-        entries=_entries(evaluation, problem, left_out, solution),
+        entries=_entries(
+            evaluation, problem, left_out, solution, measure="P10" if risk_averse else "P50"
+        ),
         capacity=capacity,
         objective=solution.objective,
         meta={
@@ -306,7 +311,9 @@ def why_not(
     entry = next(
         (
             e
-            for e in _entries(evaluation, problem, {}, solution)
+            for e in _entries(
+                evaluation, problem, {}, solution, measure="P10" if risk_averse else "P50"
+            )
             if e.capability_id == capability_id
         ),
         None,

@@ -128,8 +128,13 @@ def bundle_summary(problem: RoadmapProblem, solution: RoadmapSolution) -> list[d
     ]
 
 
-def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
-    """The binding reason an unplanned, allowed item stays out, in words and figures."""
+def deferred_reason(
+    problem: RoadmapProblem, item: Item, solution: RoadmapSolution, *, measure: str = "P50"
+) -> str:
+    """The binding reason an unplanned, allowed item stays out, in words and figures.
+
+    ``measure`` is the value the plan maximises (``P10`` in the risk-averse mode).
+    """
     by_id = {i.id: i for i in problem.items}
     d = problem.duration(item)
     usable = problem.usable(item.team)
@@ -159,6 +164,11 @@ def deferred_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSoluti
             )
         )
     if not problem.has_stake(item):
+        if measure != "P50":
+            return (
+                f"no value at stake at {measure}, the value this risk-averse plan weighs: "
+                "its downside case is worth nothing (its P50 may be higher; see tower value)"
+            )
         return "no value at stake (weighted value 0): nothing to gain from building it"
     used = solution.used.get(item.team, [0.0] * len(problem.periods))
     free = [max(0.0, u - w) for u, w in zip(usable, used, strict=True)]
