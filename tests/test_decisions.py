@@ -442,6 +442,10 @@ def test_why_not_yet_note_names_no_other_customer(ws: Workspace) -> None:
         rationale="Northwind Bank (acc-north, ARR 5000000) matters more; Initech too",
         triggers=['today >= date("2099-01-01")', "candidate.accounts >= 7"],
     )
+    # The plan still schedules cap-sso, which serves the request: a "not yet" is false.
+    with pytest.raises(InputError, match=r"the plan schedules cap-sso \(now, 2027-Q1\)"):
+        customer_note(ws, "sso-1")
+    decide(ws, "cap-sso", "defer", rationale="after the tenancy work")
     note = customer_note(ws, "sso-1")
     assert note.account_id == "acc-globex"
     text = note.text

@@ -20,7 +20,7 @@ from controltower.decisions.expression import parse_trigger
 from controltower.decisions.figures import Focus, focus_of, live_evaluation
 from controltower.decisions.history import load_log
 from controltower.decisions.models import CustomerNote, Decision
-from controltower.decisions.review import standing_decisions
+from controltower.decisions.review import serving_candidates, standing_decisions
 from controltower.domain import Account, Guardrail, Signal
 from controltower.errors import InputError
 from controltower.ingest.contract import SPEC_BY_ENTITY
@@ -29,7 +29,7 @@ from controltower.store.tables import signals
 from controltower.workspace import Workspace
 
 if TYPE_CHECKING:
-    from controltower.value import CandidateResult
+    from controltower.value import CandidateResult, Evaluation
 
 __all__ = ["NOTE_CHOICES", "compose_note", "customer_note", "redact"]
 
@@ -234,6 +234,8 @@ def customer_note(workspace: Workspace, key: str, *, account_id: str | None = No
     if account is None:
         raise InputError(f"no account {account_id!r} in the workspace")
     evaluation = live_evaluation(workspace)
+    if evaluation is not None:
+        _refuse_if_planned(workspace, decision, evaluation)
     focus = (
         Focus(candidate=None, pattern=None)
         if evaluation is None
@@ -251,6 +253,39 @@ def customer_note(workspace: Workspace, key: str, *, account_id: str | None = No
         request=request,
         rule_applies=request is None or _request_names_a_rule(workspace, request, focus),
     )
+
+
+def _refuse_if_planned(workspace: Workspace, decision: Decision, evaluation: Evaluation) -> None:
+    """Refuse a "not yet" note when the roadmap schedules what the subject asks for.
+
+    A decision on a candidate keeps it out of the roadmap, but one on a pattern or a
+    request binds nothing: the optimizer may still plan a candidate that serves it, and
+    the note would tell the customer something the plan contradicts.
+
+    Raises:
+        InputError: The plan schedules a candidate serving the subject.
+    """
+    from controltower.optimize import plan_roadmap
+    from controltower.optimize.model import PlanConflictError
+
+    serving = serving_candidates(decision, evaluation, {})
+    if not serving:
+        return
+    try:
+        roadmap = plan_roadmap(workspace, evaluation=evaluation)
+    except PlanConflictError:
+        return  # no plan to contradict the note
+    planned = [
+        f"{e.capability_id} ({e.status}, {e.period})"
+        for e in roadmap.entries
+        if e.capability_id in serving and e.status in ("now", "next", "later")
+    ]
+    if planned:
+        raise InputError(
+            f"the plan schedules {', '.join(planned)}, which serves {decision.subject}: a "
+            f"'not yet' note would be false. Decide on the candidate to hold it out, or "
+            f"supersede {decision.decision_id}"
+        )
 
 
 def _request_names_a_rule(workspace: Workspace, request: Signal, focus: Focus) -> bool:
