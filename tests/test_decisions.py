@@ -760,3 +760,16 @@ def test_holding_back_a_request_whose_candidate_is_planned_says_it_binds_nothing
         None,
         None,
     ]
+
+
+def test_planned_candidates_sharing_a_pattern_say_its_value_counts_in_both(
+    ws: Workspace,
+) -> None:
+    after = statuses(ws)
+    (sso_status, sso_reason), (admin_status, admin_reason) = after["cap-sso"], after["cap-admin"]
+    assert (sso_status, admin_status) == ("now", "next")
+    # Both address the one SSO pattern, so each one's value counts that need.
+    assert "shares pattern(s) with cap-admin (P0001), also planned" in sso_reason
+    assert "shares pattern(s) with cap-sso (P0001), also planned" in admin_reason
+    decide(ws, "cap-admin", "refuse", rationale="not now")
+    assert "shares pattern" not in statuses(ws)["cap-sso"][1]

@@ -136,6 +136,29 @@ def _solve(
     return evaluation, problem, left_out, solution, settings, time.perf_counter() - started
 
 
+def _shared_patterns(evaluation: Evaluation, planned: set[str]) -> dict[str, str]:
+    """For each planned candidate, the other planned ones addressing a pattern it addresses.
+
+    Each candidate's value is computed from the patterns it addresses, so two planned
+    candidates that address the same pattern both count that need's value: the reason
+    says so, for the PM to check they are not one need built twice.
+    """
+    patterns = {c.id: set(c.model.pattern_ids) for c in evaluation.candidates if c.id in planned}
+    notes: dict[str, str] = {}
+    for cid, mine in sorted(patterns.items()):
+        overlaps = [
+            f"{other} ({', '.join(sorted(mine & theirs))})"
+            for other, theirs in sorted(patterns.items())
+            if other != cid and mine & theirs
+        ]
+        if overlaps:
+            notes[cid] = (
+                f"; shares pattern(s) with {', '.join(overlaps)}, also planned: that need's "
+                "value counts in both, check they are not one need built twice"
+            )
+    return notes
+
+
 def _entries(
     evaluation: Evaluation,
     problem: RoadmapProblem,
@@ -145,13 +168,14 @@ def _entries(
     measure: str = "P50",
 ) -> list[RoadmapEntry]:
     names = {c.id: c.name for c in evaluation.candidates}
+    shared = _shared_patterns(evaluation, set(solution.placements))
     entries = []
     for item in problem.items:
         placed = solution.placements.get(item.id)
         status: Status
         if placed is not None:
             status = _explain.status_of(placed.start)  # type: ignore[assignment]
-            reason = _explain.planned_reason(problem, item, solution)
+            reason = _explain.planned_reason(problem, item, solution) + shared.get(item.id, "")
         elif item.forbidden is not None:
             status, reason = "refused", item.forbidden
         else:
