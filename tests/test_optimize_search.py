@@ -140,3 +140,30 @@ def test_conflicting_musts_are_named_with_the_helper_running(
     p = RoadmapProblem(["P0"], {"core": [10.0]}, both)
     with pytest.raises(optimize_model.PlanConflictError, match="cannot all be planned"):
         solve_roadmap(p)
+
+
+def test_a_solve_overdue_is_interrupted_with_its_best_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The safety net under HiGHS's time limit: a solve past it (here after 3 s, by a grace
+    # of 3 s minus the limit) stops at its next check, keeping a plan and a bound.
+    from controltower.optimize import _highs
+
+    rng = random.Random(3)
+    items = [
+        Item(f"i{k}", f"t{k % 4}", float(rng.randint(1, 30)), rng.lognormvariate(12, 1))
+        for k in range(400)
+    ]
+    p = RoadmapProblem(
+        [f"P{k}" for k in range(8)],
+        {f"t{t}": [float(rng.randint(40, 80)) for _ in range(8)] for t in range(4)},
+        items,
+        reserve=0.1,
+        discount=0.976,
+    )
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 10**9)  # HiGHS alone
+    monkeypatch.setattr(_highs, "OVERRUN_GRACE", -57.0)  # overdue after 3 s
+    started = time.perf_counter()
+    result = solve_roadmap(p, time_limit=60.0, mip_rel_gap=0.0)
+    assert time.perf_counter() - started < 30  # far from the 60 s limit
+    assert not result.optimal and result.status == "Interrupted by user"

@@ -26,6 +26,9 @@ _OWN_HEURISTICS = (
 )
 """HiGHS's sub-MIP and jump heuristics, switched off when a helper supplies the plans."""
 
+OVERRUN_GRACE = 5.0
+"""Seconds a MIP may run past its time limit before it is interrupted (a safety net)."""
+
 _banner_shown = False
 
 
@@ -225,6 +228,12 @@ def solve(
     """
     started = time.perf_counter()
     h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
+    # A safety net under HiGHS's own time limit: past it by OVERRUN_GRACE, the search is
+    # interrupted at its next check (its best plan and bound are kept).
+    overdue = started + time_limit + OVERRUN_GRACE
+    h.cbMipInterrupt.subscribe(
+        lambda event: event.interrupt() if time.perf_counter() > overdue else None
+    )
     n = len(milp.cost)
     if start is not None and n:
         _set_start(h, start)

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 
 from controltower.errors import InputError
 from controltower.optimize._highs import (
+    OVERRUN_GRACE,
     FloatArray,
     Milp,
     MilpResult,
@@ -637,7 +638,9 @@ def _solve_with_helper(
         )
     finally:
         stop.set()
-        thread.join()
+        # The helper stops at its next check; a block solve it is in is interrupted too.
+        # Past the grace it is left behind (a daemon thread) rather than waited for.
+        thread.join(timeout=OVERRUN_GRACE)
     if failures:
         raise failures[0]
     return _with_better_plan(built.milp, result, incumbent, mip_rel_gap)
