@@ -74,6 +74,9 @@ Must = Literal["yes", "no", "never"]
 Severity = Literal["block", "warn"]
 Feasibility = Literal["yes", "partial", "no"]
 
+PLANNED = ("now", "next", "later")
+"""Roadmap statuses that schedule a candidate (the others: deferred, refused)."""
+
 
 class Row(BaseModel):
     """Base of every contract row: strict about unknown input, lax about CSV strings."""

@@ -21,7 +21,7 @@ from controltower.decisions.figures import Focus, focus_of, live_evaluation
 from controltower.decisions.history import load_log
 from controltower.decisions.models import CustomerNote, Decision
 from controltower.decisions.review import serving_candidates, standing_decisions
-from controltower.domain import Account, Guardrail, Signal
+from controltower.domain import PLANNED, Account, Guardrail, Signal
 from controltower.errors import InputError
 from controltower.ingest.contract import SPEC_BY_ENTITY
 from controltower.store.rows import read_rows
@@ -278,7 +278,7 @@ def _refuse_if_planned(workspace: Workspace, decision: Decision, evaluation: Eva
     planned = [
         f"{e.capability_id} ({e.status}, {e.period})"
         for e in roadmap.entries
-        if e.capability_id in serving and e.status in ("now", "next", "later")
+        if e.capability_id in serving and e.status in PLANNED
     ]
     if planned:
         raise InputError(

@@ -32,7 +32,7 @@ from controltower.decisions.models import (
     DecisionState,
     TriggerCheck,
 )
-from controltower.domain import Capability
+from controltower.domain import PLANNED, Capability
 from controltower.errors import InputError
 from controltower.store.patterns import resolve_pattern
 from controltower.workspace import Workspace
@@ -173,10 +173,6 @@ def decision_holds(
     return holds
 
 
-_PLANNED = ("now", "next", "later")
-"""Roadmap statuses that schedule a candidate."""
-
-
 def serving_candidates(
     decision: Decision, evaluation: Evaluation | None, redirects: Mapping[str, str]
 ) -> list[str]:
@@ -198,7 +194,7 @@ def _scheduled_anyway(
     """The serving candidates the plan schedules although the decision holds back."""
     if decision.choice not in AGAINST:
         return []
-    return [c for c in serving if roadmap_status.get(c) in _PLANNED]
+    return [c for c in serving if roadmap_status.get(c) in PLANNED]
 
 
 def _effect(

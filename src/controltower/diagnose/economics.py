@@ -39,6 +39,7 @@ from controltower.diagnose.economics_inputs import (
     load_economics_inputs,
 )
 from controltower.diagnose.models import Band, Economics, EconomicsPeriod, EconomicsPoint
+from controltower.domain import PLANNED
 from controltower.optimize import RoadmapEntry
 from controltower.settings import Settings
 from controltower.value import Evaluation
@@ -55,7 +56,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-PLANNED = ("now", "next", "later")
 _TOLERANCE = 1e-9
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from controltower.decisions import Hold, decision_holds
 from controltower.diagnose.models import Economics
-from controltower.domain import Account, Capability, Guardrail, ModelConstraint
+from controltower.domain import PLANNED, Account, Capability, Guardrail, ModelConstraint
 from controltower.ingest.contract import SPEC_BY_ENTITY
 from controltower.optimize import RoadmapEntry, TeamLoad
 from controltower.optimize.problem import load_rows
@@ -18,7 +18,6 @@ from controltower.workspace import Workspace
 
 __all__ = ["PLANNED", "DiagnosisInputs", "PlannedItem", "load_diagnosis_inputs"]
 
-PLANNED = ("now", "next", "later")
 """Roadmap statuses that count as planned."""
 
 

@@ -354,11 +354,7 @@ def _held_items(
         if row.capability_id not in left_out or capability is None or candidate is None:
             continue
         items.append(
-            replace(
-                item_of(candidate, capability, settings),
-                must=False,
-                forbidden=left_out[row.capability_id],
-            )
+            item_of(candidate, capability, settings, forbidden=left_out[row.capability_id])
         )
     return items
 

@@ -81,10 +81,6 @@ class Item:
     must: bool = False
     forbidden: str | None = None
 
-    def with_forbidden(self, reason: str | None) -> Item:
-        """This item, forbidden for ``reason`` (unchanged when None)."""
-        return self if reason is None else replace(self, forbidden=reason)
-
 
 @dataclass(frozen=True)
 class Bundle:

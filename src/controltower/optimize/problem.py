@@ -72,6 +72,7 @@ def item_of(
     *,
     risk_averse: bool = False,
     live: set[str] | None = None,
+    forbidden: str | None = None,
 ) -> Item:
     """The optimizer's item for a candidate with its capabilities.csv row.
 
@@ -82,6 +83,7 @@ def item_of(
         risk_averse: Weigh P10 instead of P50.
         live: Ids still to build: dependencies and exclusions on anything else (shipped)
             are dropped; None keeps them all.
+        forbidden: Why it may never be planned (None when it may).
     """
 
     def kept(ids: list[str]) -> tuple[str, ...]:
@@ -95,6 +97,7 @@ def item_of(
         depends_on=kept(capability.depends_on),
         excludes=kept(capability.excludes),
         must=capability.must == "yes",
+        forbidden=forbidden,
     )
 
 
@@ -209,8 +212,13 @@ def build_problem(
         )
         items.append(
             item_of(
-                candidate, capability, settings, risk_averse=risk_averse, live=live
-            ).with_forbidden(forbidden)
+                candidate,
+                capability,
+                settings,
+                risk_averse=risk_averse,
+                live=live,
+                forbidden=forbidden,
+            )
         )
     problem = RoadmapProblem(
         periods=periods,

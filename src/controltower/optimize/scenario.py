@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import tomli_w
 from pydantic import BaseModel, Field
 
+from controltower.domain import PLANNED
 from controltower.errors import InputError
 from controltower.settings import Settings, merge_settings, parse_settings
 from controltower.workspace import Workspace, write_atomically
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from controltower.optimize.model import RoadmapProblem
 
 BASE = "base"
-_PLANNED = ("now", "next", "later")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -231,8 +231,8 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         value_b=second.objective,
         value_b_by_a=valued_by(problem_a, second.entries),
         value_a_by_b=valued_by(problem_b, first.entries),
-        planned_a=sum(e.status in _PLANNED for e in first.entries),
-        planned_b=sum(e.status in _PLANNED for e in second.entries),
+        planned_a=sum(e.status in PLANNED for e in first.entries),
+        planned_b=sum(e.status in PLANNED for e in second.entries),
         moves=moves,
         capacity=capacity,
         diagnostics=_diagnostic_diffs(assessed_a.diagnosis.findings, assessed_b.diagnosis.findings),
@@ -249,7 +249,7 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
 
 def _place(entry: RoadmapEntry) -> str:
     """Where an entry is: its periods when planned (``Q1..Q2`` when it spans), else its status."""
-    if entry.status not in _PLANNED or not entry.period:
+    if entry.status not in PLANNED or not entry.period:
         return entry.status
     end = entry.end_period or entry.period
     return entry.period if end == entry.period else f"{entry.period}..{end}"
@@ -266,7 +266,7 @@ def valued_by(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> float
     items = {item.id: item for item in problem.items}
     starts: dict[str, int] = {}
     for entry in entries:
-        if entry.status not in _PLANNED or not entry.period:
+        if entry.status not in PLANNED or not entry.period:
             continue
         item = items.get(entry.capability_id)
         if item is None or item.forbidden is not None or entry.period not in problem.periods:

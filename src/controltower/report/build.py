@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from controltower.diagnose.models import SEVERITY_RANK, Band, Economics, Finding
+from controltower.domain import PLANNED
 from controltower.report.audience import AudiencePolicy, Redactor, Section
 from controltower.report.evidence import EvidenceBook, cite
 from controltower.report.format import (
@@ -75,7 +76,6 @@ SECTION_TITLES: dict[Section, str] = {
     "evidence": "Evidence",
 }
 
-_PLANNED = ("now", "next", "later")
 _ROLE_ORDER = (
     "fde",
     "solutions-architect",
@@ -231,7 +231,7 @@ class _Builder:
         )
 
     def teams(self) -> list[TeamPlan]:
-        rows = [self.roadmap_row(e) for e in self.plan.roadmap if e.status in _PLANNED]
+        rows = [self.roadmap_row(e) for e in self.plan.roadmap if e.status in PLANNED]
         names = sorted({r.team for r in rows})
         return [
             TeamPlan(
@@ -262,7 +262,7 @@ class _Builder:
         planned = [
             c
             for c in pattern.candidate_ids
-            if (entry := self.entries.get(c)) is not None and entry.status in _PLANNED
+            if (entry := self.entries.get(c)) is not None and entry.status in PLANNED
         ]
         return ("planned" if planned else "under review"), planned
 
@@ -508,7 +508,7 @@ class _Builder:
     # --- brief --------------------------------------------------------------------------
 
     def brief(self, economics: EconomicsView | None) -> Brief:
-        planned = [e for e in self.plan.roadmap if e.status in _PLANNED]
+        planned = [e for e in self.plan.roadmap if e.status in PLANNED]
         build = [
             BriefItem(
                 id=e.capability_id,
@@ -568,7 +568,7 @@ class _Builder:
         return ", ".join(parts)
 
     def kpis(self, planned: list[RoadmapEntry]) -> list[Kpi]:
-        counts = {s: sum(e.status == s for e in self.plan.roadmap) for s in _PLANNED}
+        counts = {s: sum(e.status == s for e in self.plan.roadmap) for s in PLANNED}
         kpis = [
             Kpi(
                 label="Planned",
