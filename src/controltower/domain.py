@@ -58,7 +58,7 @@ def _check_decimal(value: Any) -> Any:
 
 
 Whole = Annotated[int, BeforeValidator(_check_whole)]
-Decimal = Annotated[float, BeforeValidator(_check_decimal)]
+Number = Annotated[float, BeforeValidator(_check_decimal)]
 IsoDate = Annotated[date, BeforeValidator(_check_iso_date)]
 IdList = Annotated[list[str], BeforeValidator(_split_list)]
 Id = Annotated[str, Field(min_length=1)]
@@ -98,10 +98,10 @@ class Account(Row):
     segment: Segment
     industry: str
     tier: Whole = Field(ge=1, le=3)
-    arr: Decimal = Field(ge=0)
+    arr: Number = Field(ge=0)
     region: str | None = None
     renewal_date: IsoDate | None = None
-    health: Decimal | None = Field(default=None, ge=0, le=1)
+    health: Number | None = Field(default=None, ge=0, le=1)
 
 
 class Signal(Row):
@@ -126,7 +126,7 @@ class Deployment(Row):
     account_id: Id
     phase: Phase
     started: IsoDate
-    fde_hours: Decimal = Field(ge=0)
+    fde_hours: Number = Field(ge=0)
     ended: IsoDate | None = None
     status: str | None = None
 
@@ -144,7 +144,7 @@ class CustomWork(Row):
     account_id: Id
     date: IsoDate
     description: str = Field(min_length=1)
-    fde_hours: Decimal = Field(ge=0)
+    fde_hours: Number = Field(ge=0)
     deployment_id: str | None = None
     component: str | None = None
 
@@ -156,9 +156,9 @@ class Capability(Row):
     name: str
     description: str
     team: str
-    effort_weeks: Decimal = Field(gt=0)
-    effort_low: Decimal | None = Field(default=None, gt=0)
-    effort_high: Decimal | None = Field(default=None, gt=0)
+    effort_weeks: Number = Field(gt=0)
+    effort_low: Number | None = Field(default=None, gt=0)
+    effort_high: Number | None = Field(default=None, gt=0)
     kind: CapabilityKind | None = None
     themes: IdList = Field(default_factory=list)
     depends_on: IdList = Field(default_factory=list)
@@ -188,7 +188,7 @@ class TeamCapacity(Row):
 
     team: Id
     period: Id
-    capacity_weeks: Decimal = Field(ge=0)
+    capacity_weeks: Number = Field(ge=0)
 
 
 class Guardrail(Row):
@@ -208,7 +208,7 @@ class ModelConstraint(Row):
     capability_id: Id
     requirement: Id
     feasibility: Feasibility
-    confidence: Decimal = Field(ge=0, le=1)
+    confidence: Number = Field(ge=0, le=1)
     note: str | None = None
 
 
@@ -216,7 +216,7 @@ class Theme(Row):
     """A leadership bet and its weight."""
 
     theme: Id
-    weight: Decimal = Field(ge=0)
+    weight: Number = Field(ge=0)
     description: str | None = None
 
 
@@ -237,7 +237,7 @@ class Usage(Row):
     account_id: Id
     capability_id: Id
     metric: Id
-    value: Decimal
+    value: Number
 
 
 class RoadmapEntry(Row):
