@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from controltower.diagnose.inputs import DiagnosisInputs, PlannedItem
-from controltower.diagnose.models import Severity
+from controltower.diagnose.models import DiagnosticCode, Finding, Severity
 from controltower.optimize import RoadmapEntry
 from controltower.value import CandidateResult
 
@@ -127,3 +127,29 @@ def swap_remedy(
         f"do not make room on {entry.team}, so it needs room there",
         [item.id, candidate.id],
     )
+
+
+def critical(
+    code: DiagnosticCode,
+    *,
+    message: str,
+    metric: str,
+    value: float,
+    evidence: list[str],
+    remedy: str,
+    subjects: list[str],
+) -> list[Finding]:
+    """One critical finding on a rule broken at all (threshold 1: once is too many)."""
+    return [
+        Finding(
+            code=code,
+            severity="critical",
+            message=message,
+            metric=metric,
+            value=value,
+            threshold=1.0,
+            evidence=evidence,
+            remedy=remedy,
+            subjects=subjects,
+        )
+    ]

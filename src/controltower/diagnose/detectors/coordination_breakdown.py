@@ -13,7 +13,7 @@ Among planned items with no recorded decision (``decided``):
 
 from __future__ import annotations
 
-from controltower.diagnose.detectors._common import evidence_of
+from controltower.diagnose.detectors._common import critical, evidence_of
 from controltower.diagnose.inputs import DiagnosisInputs, PlannedItem
 from controltower.diagnose.models import Finding
 from controltower.settings import Settings
@@ -30,19 +30,15 @@ def _critical(
     items: list[PlannedItem], *, message: str, metric: str, evidence: list[str], remedy: str
 ) -> list[Finding]:
     """One critical finding on planned items (any one of them is one too many)."""
-    return [
-        Finding(
-            code="coordination-breakdown",
-            severity="critical",
-            message=message,
-            metric=metric,
-            value=float(len(items)),
-            threshold=1.0,
-            evidence=evidence,
-            remedy=remedy,
-            subjects=[i.id for i in items],
-        )
-    ]
+    return critical(
+        "coordination-breakdown",
+        message=message,
+        metric=metric,
+        value=float(len(items)),
+        evidence=evidence,
+        remedy=remedy,
+        subjects=[i.id for i in items],
+    )
 
 
 def _blocked(items: list[PlannedItem]) -> list[Finding]:

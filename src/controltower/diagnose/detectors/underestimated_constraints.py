@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from controltower.diagnose.detectors._common import evidence_of, grade, share, unique
+from controltower.diagnose.detectors._common import critical, evidence_of, grade, share, unique
 from controltower.diagnose.inputs import DiagnosisInputs, PlannedItem
 from controltower.diagnose.models import Finding
 from controltower.settings import Settings
@@ -216,7 +216,8 @@ def _broken_dependencies(inputs: DiagnosisInputs) -> list[Finding]:
     if not broken:
         return []
     first, dep, _ = broken[0]
-    return _broken_rule(
+    return critical(
+        "underestimated-constraints",
         message="planned before what it depends on is built: "
         + "; ".join(why for _, _, why in broken),
         metric="planned items whose prerequisite is missing or finishes too late",
@@ -227,31 +228,6 @@ def _broken_dependencies(inputs: DiagnosisInputs) -> list[Finding]:
         "optimizer's roadmap keeps every dependency",
         subjects=unique([*(i.id for i, _, _ in broken), *(d for _, d, _ in broken)]),
     )
-
-
-def _broken_rule(
-    *,
-    message: str,
-    metric: str,
-    value: float,
-    evidence: list[str],
-    remedy: str,
-    subjects: list[str],
-) -> list[Finding]:
-    """A critical finding on a rule the roadmap breaks (one break is one too many)."""
-    return [
-        Finding(
-            code="underestimated-constraints",
-            severity="critical",
-            message=message,
-            metric=metric,
-            value=value,
-            threshold=1.0,
-            evidence=evidence,
-            remedy=remedy,
-            subjects=subjects,
-        )
-    ]
 
 
 def _must_rules(inputs: DiagnosisInputs) -> list[Finding]:
@@ -270,7 +246,8 @@ def _must_rules(inputs: DiagnosisInputs) -> list[Finding]:
     parts += [f"must=never but planned: {', '.join(forbidden)}"] if forbidden else []
     remedy = [f"plan {', '.join(missing)}"] if missing else []
     remedy += [f"take {', '.join(forbidden)} out"] if forbidden else []
-    return _broken_rule(
+    return critical(
+        "underestimated-constraints",
         message="the roadmap breaks capabilities.csv's must rules: " + "; ".join(parts),
         metric="must=yes candidates left out plus must=never candidates planned",
         value=float(len(missing) + len(forbidden)),
@@ -292,7 +269,8 @@ def _excluded_pairs(inputs: DiagnosisInputs) -> list[Finding]:
         return []
     a, b = next(iter(pairs))
     ids = unique(i for pair in pairs for i in pair)
-    return _broken_rule(
+    return critical(
+        "underestimated-constraints",
         message="planned together although capabilities.csv says they exclude each "
         "other: " + "; ".join(f"{x} and {y}" for x, y in pairs),
         metric="pairs of planned items that exclude each other",
