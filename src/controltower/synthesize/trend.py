@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from scipy.stats import binomtest
+from scipy.stats import binomtest, false_discovery_control
 
 Trend = Literal["emerging", "growing", "stable", "fading"]
 
@@ -73,26 +73,29 @@ def assess_trends(
     """Classify the trend of every pattern of a workspace, the false discovery rate at alpha.
 
     Each pattern is tested as by :func:`assess_trend`; the one-sided p-values of all of
-    them (both directions) go through Benjamini-Hochberg, and a trend is reported where its
-    p-value is at or below the resulting cut-off.
+    them (both directions) are adjusted by Benjamini-Hochberg (scipy's
+    ``false_discovery_control``), and a trend is reported where its adjusted p-value is at
+    most ``alpha``.
     """
     counts = [_counts(dates, observed_from, as_of, window_days) for dates in date_lists]
     tests = [_p_values(recent, history, window_days, days) for recent, history, days in counts]
-    cutoff = _benjamini_hochberg([p for pair in tests for p in pair], alpha)
+    if not tests:
+        return []
+    adjusted = false_discovery_control([p for pair in tests for p in pair], method="bh")
     return [
-        _classify(recent, history, window_days, days, p_up, p_down, cutoff)
-        for (recent, history, days), (p_up, p_down) in zip(counts, tests, strict=True)
+        _classify(
+            recent,
+            history,
+            window_days,
+            days,
+            (p_up, p_down),
+            rise=bool(adjusted[2 * k] <= alpha),
+            fall=bool(adjusted[2 * k + 1] <= alpha),
+        )
+        for k, ((recent, history, days), (p_up, p_down)) in enumerate(
+            zip(counts, tests, strict=True)
+        )
     ]
-
-
-def _benjamini_hochberg(p_values: Sequence[float], alpha: float) -> float:
-    """The largest p-value rejected at false discovery rate ``alpha`` (-1: none)."""
-    ordered = sorted(p_values)
-    cutoff = -1.0
-    for rank, p in enumerate(ordered, start=1):
-        if p <= alpha * rank / len(ordered):
-            cutoff = p
-    return cutoff
 
 
 def _counts(
@@ -128,15 +131,18 @@ def _classify(
     history: int,
     window_days: int,
     history_days: int,
-    p_up: float,
-    p_down: float,
-    cutoff: float,
+    p_values: tuple[float, float],
+    *,
+    rise: bool,
+    fall: bool,
 ) -> TrendAssessment:
+    """The trend from which change is significant (``p_values``: rise, fall, unadjusted)."""
+    p_up, p_down = p_values
     trend: Trend = "stable"
-    if p_up <= cutoff:
+    if rise:
         mostly_new = history <= EMERGING_HISTORY_SHARE * (recent + history)
         trend = "emerging" if mostly_new else "growing"
-    elif p_down <= cutoff:
+    elif fall:
         trend = "fading"
     return TrendAssessment(
         trend,
@@ -171,5 +177,6 @@ def assess_trend(
     recent, history, days = _counts(dates, observed_from, as_of, window_days)
     p_up, p_down = _p_values(recent, history, window_days, days)
     # One pattern alone: each one-sided test at alpha (no correction).
-    cutoff = max((p for p in (p_up, p_down) if p < alpha), default=-1.0)
-    return _classify(recent, history, window_days, days, p_up, p_down, cutoff)
+    return _classify(
+        recent, history, window_days, days, (p_up, p_down), rise=p_up < alpha, fall=p_down < alpha
+    )
