@@ -806,11 +806,19 @@ def test_cli_refuses_a_report_folder_that_is_a_file_before_planning(
     assert "is a file; the report needs a folder" in " ".join(result.output.split())
 
 
-def test_cli_value_json_follows_by(planted: Workspace) -> None:
+def test_cli_value_json_follows_by(planted: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import controltower.value
+
+    # WSJF ranks opposite to the P50 order (the planted workspace's frameworks agree with
+    # P50, so without this the order could not tell --by was ignored).
+    evaluation = evaluate(planted).model_copy(deep=True)
+    for rank, candidate in enumerate(reversed(evaluation.candidates), start=1):
+        candidate.scores.ranks["wsjf"] = rank
+    monkeypatch.setattr(controltower.value, "evaluate", lambda *_, **__: evaluation)
     result = CliRunner().invoke(app, ["-w", str(planted.path), "value", "--by", "wsjf", "--json"])
     assert result.exit_code == 0, result.output
-    ranks = [c["scores"]["ranks"].get("wsjf") for c in json.loads(result.stdout)["candidates"]]
-    assert ranks == sorted(ranks, key=lambda r: r if r is not None else 10**9)
+    ids = [c["id"] for c in json.loads(result.stdout)["candidates"]]
+    assert ids == [c.id for c in reversed(evaluation.candidates)]
 
 
 def test_plan_without_planning_periods_is_refused_before_anything_is_written(

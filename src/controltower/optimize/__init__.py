@@ -204,6 +204,11 @@ def _entries(
     return sort_entries(entries)
 
 
+def _measure(risk_averse: bool) -> str:
+    """The value the plan maximises: P10 when risk-averse, else P50."""
+    return "P10" if risk_averse else "P50"
+
+
 def _highspy_version() -> str:
     """The installed highspy's version (``unknown`` when the metadata is missing)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -281,9 +286,7 @@ def plan_roadmap(
     ]
     return Roadmap(
         periods=list(problem.periods),
-        entries=_entries(
-            evaluation, problem, left_out, solution, measure="P10" if risk_averse else "P50"
-        ),
+        entries=_entries(evaluation, problem, left_out, solution, measure=_measure(risk_averse)),
         capacity=capacity,
         objective=solution.objective,
         meta={
@@ -294,7 +297,7 @@ def plan_roadmap(
             "solve_seconds": round(solution.seconds, 4),
             "optimize_seconds": round(seconds, 4),
             "risk_averse": risk_averse,
-            "value": "P10" if risk_averse else "P50",
+            "value": _measure(risk_averse),
             "balance": settings.planning.balance,
             "capacity_reserve": settings.planning.capacity_reserve,
             "shipped": [c.id for c in evaluation.candidates if c.status == "shipped"],
@@ -335,9 +338,7 @@ def why_not(
     entry = next(
         (
             e
-            for e in _entries(
-                evaluation, problem, {}, solution, measure="P10" if risk_averse else "P50"
-            )
+            for e in _entries(evaluation, problem, {}, solution, measure=_measure(risk_averse))
             if e.capability_id == capability_id
         ),
         None,
