@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import small_bundle, write_bundle
+from conftest import small_bundle, synthesized_workspace, write_bundle
 from controltower.cli import app
 
 runner = CliRunner()
@@ -95,3 +95,25 @@ def test_settings_lists_every_setting() -> None:
     assert code == 0
     names = {item["name"] for item in json.loads(out)}
     assert "planning.balance" in names
+
+
+def test_messages_keep_row_numbers_and_brackets_as_written(tmp_path: Path) -> None:
+    """Rich must not read ":100:" as an emoji code or "[beta]" / "[/]" as markup."""
+    files = small_bundle()
+    first = files["signals"][0]
+    files["signals"] = [
+        {**first, "signal_id": f"s{k}", "text": f"Need SSO [beta] :100: [/] ({k})"}
+        for k in range(1, 100)
+    ]
+    files["signals"][98]["urgency"] = "high"  # file line 100 (the header is line 1)
+    code, _, err = run("validate", str(write_bundle(tmp_path / "bad", files)))
+    assert code == 2
+    assert "signals.csv:100:urgency:" in err
+
+    files["signals"][98]["urgency"] = "4"
+    files["capabilities"][0]["name"] = "SSO [beta] console [/]"
+    ws = str(synthesized_workspace(tmp_path / "good", files).path)
+    for command in (["why", "c1"], ["value"], ["plan"]):
+        code, out, err = run("-w", ws, *command)
+        assert code == 0, err
+        assert "SSO [beta] console [/]" in out.replace("\n", " ") or "SSO [beta]" in out

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from controltower import __version__
 from controltower.errors import BundleError, ControlTowerError
@@ -48,8 +49,10 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Markup and emoji codes are off: names, texts and ids come from the user's files, where
+# "[beta]" or ":100:" are plain text (styled output is built with Text.assemble).
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, emoji=False)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -92,6 +95,10 @@ def _main(
     )
 
 
+def _error(message: str) -> Text:
+    return Text.assemble(("error:", "bold red"), " ", message)
+
+
 def handle_errors(command: Callable[P, T]) -> Callable[P, T]:
     """Map library errors to a message on stderr and the documented exit code."""
 
@@ -100,14 +107,14 @@ def handle_errors(command: Callable[P, T]) -> Callable[P, T]:
         try:
             return command(*args, **kwargs)
         except BundleError as exc:
-            err.print(f"[bold red]error:[/] {exc.args[0].splitlines()[0]}", highlight=False)
+            err.print(_error(exc.args[0].splitlines()[0]), highlight=False)
             for problem in exc.problems:
-                err.print(str(problem), markup=False, highlight=False)
+                err.print(str(problem), highlight=False)
             if exc.total > len(exc.problems):
                 err.print(f"… and {exc.total - len(exc.problems)} more problem(s)")
             raise typer.Exit(exc.exit_code) from exc
         except ControlTowerError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(_error(str(exc)), highlight=False)
             raise typer.Exit(exc.exit_code) from exc
 
     return wrapper
@@ -507,12 +514,16 @@ def patterns_show(
     if as_json:
         out.print_json(view.model_dump_json())
         return
-    out.print(f"[bold]{view.id}[/] {view.label}  ({view.status}, label {view.label_source})")
+    out.print(
+        Text.assemble(
+            (view.id, "bold"), f" {view.label}  ({view.status}, label {view.label_source})"
+        )
+    )
     out.print("Key phrases: " + ", ".join(view.key_phrases))
     for reason in view.reasons:
         out.print(f"- {reason}")
     for quote in view.representatives:
-        out.print(f'  "{quote.text}" ({quote.kind} {quote.id}, {quote.account_id})', markup=False)
+        out.print(f'  "{quote.text}" ({quote.kind} {quote.id}, {quote.account_id})')
     out.print(f"Accounts: {', '.join(view.account_ids)}")
     out.print(f"Signals: {', '.join(view.signal_ids)}")
     out.print(f"Custom work: {', '.join(view.work_ids) or '-'}")
@@ -601,12 +612,13 @@ def _print_deals(deals: object) -> None:
     if not isinstance(deals, list) or not deals:
         return
     closed = [d for d in deals if d.get("completed")]
-    out.print(f"[bold]deals[/]: {len(closed)} of {len(deals)} close within the plan")
+    out.print(
+        Text.assemble(("deals", "bold"), f": {len(closed)} of {len(deals)} close within the plan")
+    )
     for deal in deals:
         if deal.get("blocked"):
             out.print(
                 f"- {deal['account_id']} can never close: {deal['blocked']}",
-                markup=False,
                 highlight=False,
             )
 
@@ -746,25 +758,36 @@ def why(
         )
     out.print(table)
     for reason in explanation.reasons:
-        out.print(f"- {reason}", markup=False, highlight=False)
+        out.print(f"- {reason}", highlight=False)
     if history:
-        out.print(f"[bold]Decisions on {item_id}[/] ({len(history)})", highlight=False)
+        out.print(Text.assemble((f"Decisions on {item_id}", "bold"), f" ({len(history)})"))
         _print_timeline(history)
 
 
 _SEVERITY_STYLE = {"critical": "bold red", "warn": "yellow", "info": "cyan"}
 
 
+def _severity(severity: str) -> Text:
+    return Text(severity, style=_SEVERITY_STYLE[severity])
+
+
 def _print_finding_list(findings: Sequence[Finding]) -> None:
     """Findings as a short list, worst first: severity, code, metric and remedy."""
-    out.print(f"[bold]diagnostics[/] ({len(findings)}, worst first; details: tower diagnose)")
+    out.print(
+        Text.assemble(
+            ("diagnostics", "bold"), f" ({len(findings)}, worst first; details: tower diagnose)"
+        )
+    )
     for f in findings:
         out.print(
-            f"- [{_SEVERITY_STYLE[f.severity]}]{f.severity}[/] {f.code}: {f.metric} "
-            f"{f.value:.3g} (threshold {f.threshold:.3g})",
+            Text.assemble(
+                "- ",
+                _severity(f.severity),
+                f" {f.code}: {f.metric} {f.value:.3g} (threshold {f.threshold:.3g})",
+            ),
             highlight=False,
         )
-        out.print(f"  remedy: {f.remedy}", markup=False, highlight=False)
+        out.print(f"  remedy: {f.remedy}", highlight=False)
 
 
 def _print_economics_summary(economics: Economics | None) -> None:
@@ -777,10 +800,13 @@ def _print_economics_summary(economics: Economics | None) -> None:
         return f"{point.fde_hours_per_new_deployment.p50:,.0f}"
 
     out.print(
-        f"FDE hours per new deployment (P50) {first.period} -> {last.period}: "
-        f"{hours(first.with_plan)} -> {hours(last.with_plan)} with the plan, "
-        f"{hours(first.without_plan)} -> {hours(last.without_plan)} without; escape point: "
-        f"[bold]{economics.escape_period or 'none'}[/] (tower economics)",
+        Text.assemble(
+            f"FDE hours per new deployment (P50) {first.period} -> {last.period}: "
+            f"{hours(first.with_plan)} -> {hours(last.with_plan)} with the plan, "
+            f"{hours(first.without_plan)} -> {hours(last.without_plan)} without; escape point: ",
+            (economics.escape_period or "none", "bold"),
+            " (tower economics)",
+        ),
         highlight=False,
     )
 
@@ -793,7 +819,6 @@ def _print_adoption_flags(adoption: Adoption | None) -> None:
         if capability.capability_id in adoption.flagged:
             out.print(
                 f"adoption: {capability.capability_id} {capability.name}: {capability.reason}",
-                markup=False,
                 highlight=False,
             )
 
@@ -866,11 +891,11 @@ def plan(
             else None
         )
     if written is not None and written.note:
-        err.print(written.note, markup=False, highlight=False)
+        err.print(written.note, highlight=False)
     if as_json:
         typer.echo(document.to_json())
         if written is not None:
-            err.print(f"Report: {written.html}", markup=False, highlight=False)
+            err.print(f"Report: {written.html}", highlight=False)
         return
     teams = sorted({c.team for c in roadmap.capacity})
     for status in ("now", "next", "later"):
@@ -900,9 +925,9 @@ def plan(
     for status in ("deferred", "refused"):
         rows = [e for e in roadmap.entries if e.status == status]
         if rows:
-            out.print(f"[bold]{status}[/] ({len(rows)})")
+            out.print(Text.assemble((status, "bold"), f" ({len(rows)})"))
         for e in rows:
-            out.print(f"- {e.capability_id} {e.name}: {e.reason}", markup=False, highlight=False)
+            out.print(f"- {e.capability_id} {e.name}: {e.reason}", highlight=False)
     _print_deals(document.meta.get("bundles"))
     _print_revisit(document.decisions)
     _print_productization(document.productization)
@@ -919,7 +944,6 @@ def plan(
     if written is not None:
         out.print(
             f"Report ({written.audience}): {written.html}  (Markdown: {written.markdown})",
-            markup=False,
             highlight=False,
             soft_wrap=True,
         )
@@ -950,7 +974,10 @@ def whynot(
     if as_json:
         out.print_json(result.model_dump_json())
         return
-    out.print(f"[bold]{capability_id}[/] ({result.status}): {result.reason}", highlight=False)
+    out.print(
+        Text.assemble((capability_id, "bold"), f" ({result.status}): {result.reason}"),
+        highlight=False,
+    )
     if result.status not in ("deferred",):
         return
     if result.forced_feasible:
@@ -1060,8 +1087,6 @@ def scenario_compare(
 
 def _print_findings(findings: Sequence[Finding], where: str, evidence: int) -> None:
     """A table of findings, worst first, with remedies and the first evidence ids."""
-    from rich.text import Text
-
     table = Table(title=f"{len(findings)} finding(s) {where}")
     table.add_column("severity", no_wrap=True)
     table.add_column("code", no_wrap=True)
@@ -1072,7 +1097,7 @@ def _print_findings(findings: Sequence[Finding], where: str, evidence: int) -> N
     for f in findings:
         more = f" +{len(f.evidence) - evidence}" if len(f.evidence) > evidence else ""
         table.add_row(
-            f"[{_SEVERITY_STYLE[f.severity]}]{f.severity}[/]",
+            _severity(f.severity),
             f.code,
             f"{f.value:.3g} vs {f.threshold:.3g}",
             Text(f"{f.metric}: {f.message}"),
@@ -1187,9 +1212,11 @@ def economics(
             )
         out.print(table)
     out.print(
-        f"Escape point (FDE hours per new deployment start falling for good): "
-        f"[bold]{result.escape_period or 'none'}[/] with the roadmap, "
-        f"{result.escape_period_without or 'none'} without it",
+        Text.assemble(
+            "Escape point (FDE hours per new deployment start falling for good): ",
+            (result.escape_period or "none", "bold"),
+            f" with the roadmap, {result.escape_period_without or 'none'} without it",
+        ),
         highlight=False,
     )
     top = max(
@@ -1208,12 +1235,16 @@ def economics(
         without_p50 = period.without_plan.fde_hours_per_new_deployment.p50
         out.print(f"{period.period:>8} {_bar(with_p50, top)} {with_p50:,.0f}", highlight=False)
         out.print(
-            f"{'':>8} [dim]{_bar(without_p50, top).replace('█', '░')}[/] {without_p50:,.0f}",
+            Text.assemble(
+                f"{'':>8} ",
+                (_bar(without_p50, top).replace("█", "░"), "dim"),
+                f" {without_p50:,.0f}",
+            ),
             highlight=False,
         )
     out.print(f"Assumptions ({result.draws} draws, seed {result.seed}):")
     for line in result.assumptions:
-        out.print(f"- {line}", markup=False, highlight=False)
+        out.print(f"- {line}", highlight=False)
 
 
 @app.command()
@@ -1257,10 +1288,12 @@ def adoption(
         )
     out.print(table)
     if result.flagged:
-        out.print(f"[bold]flagged[/] ({len(result.flagged)}): shipped but not adopted")
+        out.print(
+            Text.assemble(("flagged", "bold"), f" ({len(result.flagged)}): shipped but not adopted")
+        )
     for c in result.capabilities:
         if c.capability_id in result.flagged:
-            out.print(f"- {c.capability_id} {c.name}: {c.reason}", markup=False, highlight=False)
+            out.print(f"- {c.capability_id} {c.name}: {c.reason}", highlight=False)
 
 
 # --- decision log ------------------------------------------------------------------------
@@ -1321,7 +1354,6 @@ def _print_checks(checks: list[TriggerCheck]) -> None:
         detail = "; ".join(part for part in (moved, today, check.reason) if part)
         out.print(
             f"  trigger {check.status}: {check.expression}" + (f" ({detail})" if detail else ""),
-            markup=False,
             highlight=False,
         )
 
@@ -1334,14 +1366,12 @@ def _print_timeline(history: list[Decision]) -> None:
         )
         out.print(
             f"{d.decided_on} {d.decision_id} {d.choice} by {d.decided_by} ({state}): {d.rationale}",
-            markup=False,
             highlight=False,
         )
         dissent = d.dissent()
         if dissent:
             out.print(
                 "  dissent: " + "; ".join(f"{p.role} {p.stance:+d} {p.text}" for p in dissent),
-                markup=False,
                 highlight=False,
             )
 
@@ -1349,11 +1379,14 @@ def _print_timeline(history: list[Decision]) -> None:
 def _print_revisit(review: DecisionReview | None) -> None:
     if review is None or not review.to_revisit:
         return
-    out.print(f"[bold]to revisit[/] ({len(review.to_revisit)}): a reopen trigger fired")
+    out.print(
+        Text.assemble(
+            ("to revisit", "bold"), f" ({len(review.to_revisit)}): a reopen trigger fired"
+        )
+    )
     for state in review.to_revisit:
         out.print(
             f"- {state.decision_id} {state.subject} {state.choice} ({state.decided_on})",
-            markup=False,
             highlight=False,
         )
         _print_checks([c for c in state.triggers if c.status == "fired"])
@@ -1441,15 +1474,14 @@ def decide(
     out.print(
         f"Recorded {decision.decision_id} on {decision.subject_kind} {decision.subject}: "
         f"{decision.choice}{replaced}",
-        markup=False,
         highlight=False,
     )
     figures = ", ".join(
         f"{k} {_figure(k, v)}" for k, v in sorted(decision.evidence.figures.items())
     )
-    out.print(f"Evidence: {figures or 'no figures'}", markup=False, highlight=False)
+    out.print(f"Evidence: {figures or 'no figures'}", highlight=False)
     for text in decision.triggers:
-        out.print(f"Reopen when: {text}", markup=False, highlight=False)
+        out.print(f"Reopen when: {text}", highlight=False)
 
 
 decisions_app = typer.Typer(
@@ -1484,7 +1516,9 @@ def decisions(
         if as_json:
             typer.echo(json.dumps([d.model_dump(mode="json") for d in history]))
             return
-        out.print(f"[bold]{subject}[/]: {len(history)} decision(s)", highlight=False)
+        out.print(
+            Text.assemble((subject, "bold"), f": {len(history)} decision(s)"), highlight=False
+        )
         _print_timeline(history)
         return
     with _open() as workspace:
@@ -1556,7 +1590,7 @@ def decisions_show(
         for p in d.positions
     ]
     for line in lines:
-        out.print(line, markup=False, highlight=False)
+        out.print(line, highlight=False)
     _print_checks(detail.triggers)
 
 
@@ -1585,4 +1619,4 @@ def decisions_note(
     if as_json:
         typer.echo(note.model_dump_json())
         return
-    out.print(note.text, markup=False, highlight=False)
+    out.print(note.text, highlight=False)
