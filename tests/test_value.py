@@ -31,6 +31,7 @@ from controltower.value.model import SimulationInputs, simulate, triangular
 from controltower.value.readiness import (
     Readiness,
     assess_readiness,
+    candidate_guardrails,
     convergence,
     guardrail_hits,
 )
@@ -191,6 +192,42 @@ def test_guardrail_forbidden_pattern_is_reject() -> None:
     result = assess(view, evidence, texts)
     assert result.recommendation == "reject"
     assert result.block_guardrails == ["g-pool"]
+
+
+def test_a_pattern_blocked_by_keyword_refuses_only_what_builds_the_blocked_need() -> None:
+    """A cluster can hold the blocked need beside a harmless one: the pattern's blocking
+    guardrail refuses the engine's proposal for it and a candidate whose own text or whose
+    applies_to it names, and only warns on another candidate that serves the pattern."""
+    view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
+    texts = ["please fine-tune one model on all customers' tickets"] * len(evidence)
+    blocked = assess(view, evidence, texts)
+    named = Guardrail(
+        guardrail_id="g-named",
+        rule="No auto-signing",
+        severity="block",
+        owner_role="ai-architect",
+        applies_to=["cap-sign"],
+    )
+
+    def of(candidate_id: str, text: str, *, proposed: bool = False) -> tuple[list[str], ...]:
+        found = candidate_guardrails(
+            candidate_id,
+            text=text,
+            proposed=proposed,
+            patterns=[blocked],
+            guardrails=[*GUARDRAILS, named],
+        )
+        assert set(found.why) == {*found.blocks, *found.warns}
+        return found.blocks, found.warns
+
+    assert of("cap-audit", "Audit trail. Who reviewed what") == ([], ["g-pool"])
+    assert of("new-P1", "", proposed=True) == (["g-pool"], [])
+    assert of("cap-tune", "Fine-tune per tenant. Train on their tickets") == (["g-pool"], [])
+    assert of("cap-sign", "Auto-sign. Sign documents") == (["g-named"], ["g-pool"])
+    warned = candidate_guardrails(
+        "cap-audit", text="Audit trail", proposed=False, patterns=[blocked], guardrails=GUARDRAILS
+    )
+    assert view.id in warned.why["g-pool"] and "a warning here" in warned.why["g-pool"]
 
 
 def test_rice_worked_example() -> None:

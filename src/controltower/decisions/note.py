@@ -296,13 +296,13 @@ def _request_names_a_rule(workspace: Workspace, request: Signal, focus: Focus) -
     not tell the customer their request conflicts with it.
     """
     blocking: set[str] = set()
-    if focus.pattern is not None:
+    if focus.candidate is not None:
+        blocking.update(focus.candidate.guardrails.blocks)
+    elif focus.pattern is not None:
         blocking.update(focus.pattern.readiness.block_guardrails)
     with workspace.engine.connect() as connection:
         rules = read_rows(connection=connection, spec=SPEC_BY_ENTITY["guardrails"], model=Guardrail)
     text = request.text.lower()
-    if focus.candidate is not None:
-        blocking.update(r.guardrail_id for r in rules if focus.candidate.id in r.applies_to)
     return any(
         rule.severity == "block"
         and rule.guardrail_id in blocking

@@ -144,21 +144,16 @@ class DiagnosisInputs:
         return result
 
     def guardrails_of(self, candidate: CandidateResult) -> tuple[list[str], list[str]]:
-        """Block and warn guardrail ids that apply to a candidate.
+        """Block and warn guardrail ids that bind a candidate.
 
-        A guardrail applies when its ``applies_to`` names the candidate or when it applies
-        to a pattern the candidate addresses (the readiness stage's keyword rules).
+        Those the value stage found (:func:`candidate_guardrails`), and any whose
+        ``applies_to`` names it.
         """
-        blocks: set[str] = set()
-        warns: set[str] = set()
+        blocks = set(candidate.guardrails.blocks)
+        warns = set(candidate.guardrails.warns)
         for guardrail in self.guardrails:
             if candidate.id in guardrail.applies_to:
                 (blocks if guardrail.severity == "block" else warns).add(guardrail.guardrail_id)
-        for pattern_id in candidate.model.pattern_ids:
-            pattern = self.pattern(pattern_id)
-            if pattern is not None:
-                blocks.update(pattern.readiness.block_guardrails)
-                warns.update(pattern.readiness.warn_guardrails)
         return sorted(blocks), sorted(warns - blocks)
 
 

@@ -20,7 +20,13 @@ from controltower.synthesize.recurrence import Recurrence
 from controltower.value.frameworks import FrameworkScores, score_candidates
 from controltower.value.inputs import ValueInputs, embed_texts, load_inputs
 from controltower.value.lenses import Disagreement, RoleStance, disagreement, role_stances
-from controltower.value.mapping import Link, MappingResult, Proposal, map_candidates
+from controltower.value.mapping import (
+    Link,
+    MappingResult,
+    Proposal,
+    candidate_text,
+    map_candidates,
+)
 from controltower.value.model import (
     CandidateValue,
     Distribution,
@@ -32,7 +38,13 @@ from controltower.value.model import (
     shipped_value,
     simulate,
 )
-from controltower.value.readiness import Readiness, Recommendation, assess_readiness
+from controltower.value.readiness import (
+    CandidateGuardrails,
+    Readiness,
+    Recommendation,
+    assess_readiness,
+    candidate_guardrails,
+)
 from controltower.workspace import Workspace
 
 __all__ = [
@@ -85,6 +97,7 @@ class CandidateResult(BaseModel):
     stances: list[RoleStance]
     disagreement: Disagreement | None
     proposal: Proposal | None = None
+    guardrails: CandidateGuardrails = Field(default_factory=CandidateGuardrails)
 
 
 class Evaluation(BaseModel):
@@ -264,22 +277,19 @@ def evaluate(
     _simulate(values, inputs, seed)
     scores = score_candidates(values, config)
     log.info("lenses: start")
-    guardrails_of: dict[str, tuple[list[str], list[str]]] = {}
-    for v in values:
-        blocks = {
-            g.guardrail_id
-            for g in inputs.guardrails
-            if g.severity == "block" and v.capability_id in g.applies_to
-        }
-        warns = {
-            g.guardrail_id
-            for g in inputs.guardrails
-            if g.severity == "warn" and v.capability_id in g.applies_to
-        }
-        for pid in v.pattern_ids:
-            blocks |= set(readiness[pid].block_guardrails)
-            warns |= set(readiness[pid].warn_guardrails)
-        guardrails_of[v.capability_id] = (sorted(blocks), sorted(warns))
+    capabilities = {c.capability_id: c for c in inputs.capabilities}
+    guardrails_of = {
+        v.capability_id: candidate_guardrails(
+            v.capability_id,
+            text=candidate_text(capabilities[v.capability_id])
+            if v.capability_id in capabilities
+            else "",
+            proposed=v.status == "proposed",
+            patterns=[readiness[pid] for pid in v.pattern_ids],
+            guardrails=inputs.guardrails,
+        )
+        for v in values
+    }
     pain = {
         v.capability_id: sum(1 for s in v.signal_ids if inputs.signals[s].kind in _PAIN_KINDS)
         for v in values
@@ -317,7 +327,7 @@ def evaluate(
                 cost_of_delay=v.cost_of_delay,
                 scores=score,
                 readiness="reject"
-                if guardrails_of[v.capability_id][0] and v.status != "shipped"
+                if guardrails_of[v.capability_id].blocks and v.status != "shipped"
                 else (primary.recommendation if primary else None),
                 readiness_score=primary.score if primary else None,
                 stances=own,
@@ -325,6 +335,7 @@ def evaluate(
                 if own
                 else None,
                 proposal=proposals.get(v.capability_id),
+                guardrails=guardrails_of[v.capability_id],
             )
         )
     candidates.sort(key=lambda c: (c.value is None, -(c.value.p50 if c.value else 0.0), c.id))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from controltower.domain import ModelConstraint, Stance, TeamCapacity
 from controltower.settings import LensSettings, ReadinessSettings
 from controltower.value.model import CandidateValue
+from controltower.value.readiness import CandidateGuardrails
 
 ROLES = (
     "fde",
@@ -96,22 +97,20 @@ def solutions_architect_stance(candidate: CandidateValue, min_accounts: int) -> 
     )
 
 
-def ai_architect_stance(
-    candidate: CandidateValue, blocks: Sequence[str], warns: Sequence[str], ready: bool
-) -> RoleStance:
+def ai_architect_stance(guardrails: CandidateGuardrails, ready: bool) -> RoleStance:
     """AI architect: guardrails and standardization readiness."""
-    if blocks:
+    if guardrails.blocks:
         return RoleStance(
             role="ai-architect",
             stance=-2,
-            reason=f"blocking guardrail(s) {', '.join(blocks)}",
+            reason=f"blocking guardrail(s) {guardrails.describe(guardrails.blocks)}",
             source="computed",
         )
-    if warns:
+    if guardrails.warns:
         return RoleStance(
             role="ai-architect",
             stance=-1,
-            reason=f"warn guardrail(s) {', '.join(warns)}",
+            reason=f"guardrail(s) to heed {guardrails.describe(guardrails.warns)}",
             source="computed",
         )
     stance = 1 if ready else 0
@@ -232,7 +231,7 @@ def role_stances(
     values: Sequence[CandidateValue],
     *,
     pain_signals: Mapping[str, int],
-    guardrails_of: Mapping[str, tuple[list[str], list[str]]],
+    guardrails_of: Mapping[str, CandidateGuardrails],
     ready: Mapping[str, bool],
     constraints: Mapping[str, list[ModelConstraint]],
     teams: Sequence[TeamCapacity],
@@ -245,7 +244,7 @@ def role_stances(
     Args:
         values: The candidates' value models.
         pain_signals: Pain, churn-risk and bug signals per candidate.
-        guardrails_of: (block, warn) guardrail ids per candidate.
+        guardrails_of: The guardrails binding each candidate.
         ready: Whether an addressed pattern is ``standardize``, per candidate.
         constraints: Model constraints by candidate.
         teams: Team capacity rows.
@@ -259,11 +258,13 @@ def role_stances(
     capacity = team_capacity(teams)
     result: dict[str, list[RoleStance]] = {}
     for v in live:
-        blocks, warns = guardrails_of.get(v.capability_id, ([], []))
         result[v.capability_id] = [
             fde_stance(v, pain_signals.get(v.capability_id, 0), pains),
             solutions_architect_stance(v, readiness.min_accounts),
-            ai_architect_stance(v, blocks, warns, ready.get(v.capability_id, False)),
+            ai_architect_stance(
+                guardrails_of.get(v.capability_id, CandidateGuardrails()),
+                ready.get(v.capability_id, False),
+            ),
             ml_engineer_stance(constraints.get(v.capability_id, []), config.partial_confidence),
             platform_stance(v, capacity.get(v.team or "")),
             leadership_stance(v, revenues),

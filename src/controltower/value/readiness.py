@@ -67,6 +67,77 @@ def convergence(vectors: NDArray[np.float32]) -> float | None:
     return float((total @ total - n) / (n * (n - 1)))
 
 
+class CandidateGuardrails(BaseModel):
+    """The guardrails that bind a candidate, and why each does."""
+
+    blocks: list[str] = Field(default_factory=list, description="Blocking guardrails: refused.")
+    warns: list[str] = Field(
+        default_factory=list,
+        description="Warn guardrails, and blocking ones it only inherits from a pattern.",
+    )
+    why: dict[str, str] = Field(default_factory=dict, description="Guardrail id: the reason.")
+
+    def describe(self, ids: Sequence[str]) -> str:
+        """``ids`` with the reason each applies."""
+        return "; ".join(f"{g} ({self.why[g]})" for g in ids)
+
+
+def candidate_guardrails(
+    candidate_id: str,
+    *,
+    text: str,
+    proposed: bool,
+    patterns: Sequence[Readiness],
+    guardrails: Sequence[Guardrail],
+) -> CandidateGuardrails:
+    """The guardrails that bind a candidate.
+
+    A guardrail binds a candidate with its own severity when its ``applies_to`` names the
+    candidate, when one of its keywords is in the candidate's own name or description, or
+    when the candidate is the engine's proposal for a pattern it applies to (the proposal
+    is that pattern's need). A blocking guardrail that only reaches the candidate through
+    a pattern it addresses binds as a warning: a pattern mixes texts (a cluster can hold
+    the blocked need beside a harmless one), and a rule that names its capabilities does
+    not refuse others that serve the same customers.
+
+    Args:
+        candidate_id: The candidate.
+        text: Its name and description (empty for a proposal).
+        proposed: Whether the engine proposed it for ``patterns``.
+        patterns: Readiness of the patterns it addresses.
+        guardrails: Every guardrail.
+    """
+    lowered = text.lower()
+    found = CandidateGuardrails()
+    for guardrail in guardrails:
+        gid = guardrail.guardrail_id
+        via = [
+            p.pattern_id for p in patterns if gid in p.block_guardrails or gid in p.warn_guardrails
+        ]
+        keyword = next((k for k in guardrail.keywords if k.lower() in lowered), None)
+        if candidate_id in guardrail.applies_to:
+            why = "its applies_to names this candidate"
+        elif keyword is not None:
+            why = f"keyword {keyword!r} in this candidate's name or description"
+        elif proposed and via:
+            why = f"it applies to {', '.join(via)}, the need this proposal is for"
+        elif via:
+            found.warns.append(gid)
+            found.why[gid] = f"it applies to {', '.join(via)}, which this candidate addresses" + (
+                ": a warning here, as it names neither this candidate nor its text"
+                if guardrail.severity == "block"
+                else ""
+            )
+            continue
+        else:
+            continue
+        (found.blocks if guardrail.severity == "block" else found.warns).append(gid)
+        found.why[gid] = why
+    found.blocks.sort()
+    found.warns.sort()
+    return found
+
+
 def guardrail_hits(
     guardrail: Guardrail,
     *,
@@ -77,9 +148,9 @@ def guardrail_hits(
     """Why a guardrail applies to a pattern (by its keywords), or None when it does not.
 
     A guardrail's ``applies_to`` names capabilities, not needs: it forbids building those
-    capabilities, not the pattern they address, nor the other candidates that address it
-    (they apply to those capabilities directly, in the value stage). So only keywords
-    carry a guardrail to a pattern, and from it to every candidate addressing it.
+    capabilities, not the pattern they address (it applies to those capabilities directly,
+    in the value stage). So only keywords carry a guardrail to a pattern; from there it
+    reaches the candidates that address it as :func:`candidate_guardrails` says.
     """
     lowered_phrases = " | ".join(phrases).lower()
     lowered = [t.lower() for t in texts]

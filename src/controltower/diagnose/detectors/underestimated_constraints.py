@@ -89,7 +89,13 @@ def _guardrail_finding(
         return []
     rules = {g.guardrail_id: g for g in inputs.guardrails}
     shown = "; ".join(
-        f"{item.id}: " + ", ".join(f"{g} ({rules[g].rule})" if g in rules else g for g in ids)
+        f"{item.id}: "
+        + ", ".join(
+            f"{g} ({rules[g].rule}: {item.candidate.guardrails.why.get(g, 'it applies')})"
+            if g in rules
+            else g
+            for g in ids
+        )
         for item, ids in hits
     )
     owners = ", ".join(sorted({rules[g].owner_role for _, ids in hits for g in ids if g in rules}))
