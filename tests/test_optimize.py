@@ -142,6 +142,35 @@ def test_a_deferred_reason_never_says_a_denser_item_loses_on_value_per_week() ->
     assert reason.endswith("the weakest planned item of the team, x, brings 1/week")
 
 
+def test_a_prerequisite_finishing_last_is_the_reason_and_whynot_names_it() -> None:
+    items = [Item("base", "a", 10, 100.0), Item("top", "b", 5, 50.0, depends_on=("base",))]
+    p = RoadmapProblem(
+        periods=["P0", "P1", "P2"], capacity={"a": [0, 0, 10], "b": [10, 10, 10]}, items=items
+    )
+    solution = solve_roadmap(p)
+    assert set(solution.placements) == {"base"}
+    reason = deferred_reason(p, items[1], solution)
+    assert reason.startswith("needs base first, planned to finish in P2: no period is left")
+    answer = why_not_problem(p, solution, "top", time_limit=5)
+    assert not answer.forced_feasible
+    assert "base" in answer.forced_reason and "team a" in answer.forced_reason
+
+
+def test_a_team_full_of_must_items_is_the_reason() -> None:
+    items = [Item("m", "core", 10, 1.0, must=True), Item("x", "core", 5, 100.0)]
+    p = problem(items, [10])
+    reason = deferred_reason(p, items[1], solve_roadmap(p))
+    assert reason.startswith("no room beside must=yes work") and reason.endswith("must=yes (m)")
+
+
+def test_why_not_names_what_the_forced_plan_also_brings_in() -> None:
+    items = [Item("big", "core", 10, 100.0), Item("x", "core", 6, 10.0), Item("f", "core", 4, 5.0)]
+    p = problem(items, [10])
+    answer = why_not_problem(p, solve_roadmap(p), "x", time_limit=5)
+    assert answer.displaced == ["big"] and answer.added == ["f"]
+    assert answer.value_lost == pytest.approx(85.0)
+
+
 def test_exclusion_keeps_the_better_one() -> None:
     items = [
         Item("a", "core", 2, 5.0, excludes=("b",)),

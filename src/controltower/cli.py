@@ -986,6 +986,8 @@ def whynot(
             f"{', '.join(result.displaced) or 'nothing'}",
             highlight=False,
         )
+        if result.added:
+            out.print(f"  also brings in: {', '.join(result.added)}", highlight=False)
         for moved in result.moved:
             out.print(f"  moves: {moved['id']} {moved['from']} -> {moved['to']}", highlight=False)
     else:

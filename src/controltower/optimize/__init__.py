@@ -111,6 +111,10 @@ class WhyNot(BaseModel):
     displaced: list[str]
     moved: list[dict[str, str]]
     changes: list[ChangeModel]
+    added: list[str] = Field(
+        default_factory=list,
+        description="Other items the forced plan brings in (into room the displaced leave).",
+    )
 
 
 def _solve(
@@ -362,6 +366,7 @@ def why_not(
         value_lost=result.value_lost,
         displaced=result.displaced,
         moved=[{"id": i, "from": a, "to": b} for i, a, b in result.moved],
+        added=result.added,
         changes=[
             ChangeModel(
                 kind=c.kind,

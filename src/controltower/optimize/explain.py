@@ -51,7 +51,8 @@ def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolutio
     parts = [
         f"planned {span} on team {item.team}: {item.effort:g} weeks "
         f"({item.effort / (placed.end - placed.start + 1):g}/period), discounted value "
-        f"{money(placed.value)} ({money(item.value / item.effort)} per week)"
+        f"{money(placed.value)} (weighted value {money(item.value)}, "
+        f"{money(item.value / item.effort)} per week)"
     ]
     deps = [d for d in item.depends_on if d in solution.placements]
     if deps:
@@ -128,6 +129,29 @@ def bundle_summary(problem: RoadmapProblem, solution: RoadmapSolution) -> list[d
     ]
 
 
+def _late_prerequisites(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
+    """Why an item cannot start after its planned prerequisites finish, or "" when it can."""
+    ends = {x: solution.placements[x].end for x in item.depends_on if x in solution.placements}
+    by_team = {i.id: i.team for i in problem.items}
+    if not ends:
+        return ""
+    ready = max(ends.values()) + 1
+    if any(s >= ready for s in problem.starts(item)):
+        return ""
+    last = [x for x, end in ends.items() if end + 1 == ready]
+    after = (
+        f"no period is left after them for its {item.effort:g} weeks on team {item.team}"
+        if ready >= len(problem.periods)
+        else f"from {problem.periods[ready]} on, team {item.team} has no run of periods with "
+        f"room for its {item.effort:g} weeks before the horizon ends"
+    )
+    return (
+        f"needs {', '.join(last)} first, planned to finish in {problem.periods[ready - 1]}: "
+        f"{after} (it can get in only if {', '.join(last)} finishes earlier: room for it "
+        f"sooner on team(s) {', '.join(sorted({by_team[x] for x in last}))})"
+    )
+
+
 def deferred_reason(
     problem: RoadmapProblem, item: Item, solution: RoadmapSolution, *, measure: str = "P50"
 ) -> str:
@@ -154,6 +178,9 @@ def deferred_reason(
             for x in blocked
         ]
         return note + "needs " + ", ".join(why) + ", not in the plan"
+    late = _late_prerequisites(problem, item, solution)
+    if late:
+        return note + late
     rivals = [x for x in item.excludes if x in solution.placements]
     if rivals:
         return (
@@ -172,16 +199,19 @@ def deferred_reason(
         return "no value at stake (weighted value 0): nothing to gain from building it"
     used = solution.used.get(item.team, [0.0] * len(problem.periods))
     free = [max(0.0, u - w) for u, w in zip(usable, used, strict=True)]
-    rivals_team = sorted(
-        (i for i in problem.items if i.team == item.team and i.id in solution.placements),
-        key=lambda i: i.value / i.effort,
-    )
+    on_team = [i for i in problem.items if i.team == item.team and i.id in solution.placements]
+    rivals_team = sorted((i for i in on_team if not i.must), key=lambda i: i.value / i.effort)
     need = (
         f"needs {item.effort / d:g} weeks/period of team {item.team} for {d} period(s) (free: "
         + ", ".join(f"{p} {f:g}" for p, f in zip(problem.periods, free, strict=True))
         + ")"
     )
     density = item.value / item.effort if item.effort else math.inf
+    if on_team and not rivals_team:
+        return note + (
+            f"no room beside must=yes work: {need}; every item planned on team {item.team} is "
+            f"must=yes ({', '.join(i.id for i in on_team)})"
+        )
     if rivals_team and density > rivals_team[0].value / rivals_team[0].effort:
         # Denser than the weakest planned item, yet out: the free weeks are not where it
         # needs them, and clearing room in one piece displaces more than it brings.
@@ -233,6 +263,8 @@ class WhyNotResult:
     displaced: list[str]
     moved: list[tuple[str, str, str]]
     changes: list[Change]
+    added: list[str] = field(default_factory=list)
+    """Other items the forced plan brings in (they fill room the displaced ones leave)."""
 
 
 def _is_in(problem: RoadmapProblem, item_id: str, time_limit: float, gap: float) -> bool:
@@ -320,6 +352,7 @@ def why_not(
         forced, feasible, reason = None, False, _forced_reason(item_id, str(exc))
     displaced: list[str] = []
     moved: list[tuple[str, str, str]] = []
+    added: list[str] = []
     lost = 0.0
     if forced is not None:
         lost = solution.objective - forced.objective
@@ -329,9 +362,12 @@ def why_not(
                 displaced.append(other)
             elif now.start != placed.start:
                 moved.append((other, problem.periods[placed.start], problem.periods[now.start]))
+        added = sorted(
+            i for i in forced.placements if i not in solution.placements and i != item_id
+        )
     changes: list[Change] = []
     if item.forbidden is not None:
-        return WhyNotResult(False, feasible, reason, lost, displaced, moved, changes)
+        return WhyNotResult(False, feasible, reason, lost, displaced, moved, changes, added)
 
     def test(p: RoadmapProblem) -> bool:
         return _is_in(p, item_id, time_limit, mip_rel_gap)
@@ -368,7 +404,7 @@ def why_not(
         changes.extend(_capacity_changes(problem, item, solution, test, tolerance))
     capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
     others = [c for c in changes if c.kind != "capacity"]
-    return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity)
+    return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity, added)
 
 
 def _value_change(problem: RoadmapProblem, item: Item, needed: float) -> str:

@@ -473,17 +473,72 @@ def _diagnose_infeasible(problem: RoadmapProblem, time_limit: float) -> str:
         if any(result.values[c] > 0.5 for _, c in cols)
     }
     left = [item.id for item in musts if item.id not in placed]
-    teams = sorted({item.team for item in musts})
-    weeks = {t: sum(i.effort for i in musts if i.team == t) for t in teams}
+    by_id = {item.id: item for item in problem.items}
+    first = {x: _prerequisites(problem, by_id[x]) for x in left}
+    needed = [by_id[d] for x in left for d in first[x]]
+    work = list({i.id: i for i in [*musts, *needed]}.values())
+    teams = sorted({item.team for item in work})
+    weeks = {t: sum(i.effort for i in work if i.team == t) for t in teams}
     usable = {t: sum(problem.usable(t)) for t in teams}
-    load = "; ".join(
-        f"team {t}: must items {weeks[t]:g} weeks, usable {usable[t]:g}" for t in teams
+    what = "must items and their prerequisites" if needed else "must items"
+    load = "; ".join(f"team {t}: {what} {weeks[t]:g} weeks, usable {usable[t]:g}" for t in teams)
+    finish = earliest_finish(problem)
+    chains = "".join(
+        f"; {x} needs "
+        + ", ".join(
+            f"{d} (team {by_id[d].team}, done "
+            + (f"in {problem.periods[finish[d]]} at the earliest)" if d in finish else "never)")
+            for d in first[x]
+        )
+        + " finished before it starts"
+        for x in left
+        if first[x]
     )
     return (
         f"the must=yes items cannot all be planned: at most {len(musts) - len(left)} of "
         f"{len(musts)} fit together ({', '.join(left)} left out) under capacity, dependencies "
-        f"and order ({load})"
+        f"and order ({load}){chains}"
     )
+
+
+def _prerequisites(problem: RoadmapProblem, item: Item) -> list[str]:
+    """Every item that must finish before ``item`` starts (transitively), nearest first."""
+    by_id = {i.id: i for i in problem.items}
+    found: list[str] = []
+    todo = [d for d in item.depends_on if d in by_id]
+    while todo:
+        d = todo.pop(0)
+        if d not in found:
+            found.append(d)
+            todo.extend(x for x in by_id[d].depends_on if x in by_id)
+    return found
+
+
+def earliest_finish(problem: RoadmapProblem) -> dict[str, int]:
+    """The earliest period each item can finish in, alone on its team (after its prerequisites).
+
+    Items that can never finish within the planning periods are left out.
+    """
+    by_id = {i.id: i for i in problem.items}
+    done: dict[str, int | None] = {}
+
+    def finish(item: Item, seen: frozenset[str]) -> int | None:
+        if item.id in done:
+            return done[item.id]
+        ready = 0
+        for d in item.depends_on:
+            if d not in by_id or d in seen:
+                continue
+            end = finish(by_id[d], seen | {item.id})
+            if end is None:
+                done[item.id] = None
+                return None
+            ready = max(ready, end + 1)
+        ends = [s + d - 1 for s, d in problem.spans(item).items() if s >= ready]
+        done[item.id] = min(ends) if ends else None
+        return done[item.id]
+
+    return {i.id: end for i in problem.items if (end := finish(i, frozenset())) is not None}
 
 
 _WARM_COLUMNS = 2000
