@@ -643,6 +643,37 @@ def test_scenario_compare_values_both_plans_on_each_yardstick(planted: Workspace
         "by base's settings: base" in result.output
         and "(each by its own settings)" in result.output
     )
+    # A plan that breaks the other's rules is not valued by them: base's plan needs more
+    # room than a 90% reserve leaves, so by tight's settings it is no plan at all.
+    new_scenario(planted, "tight", ["planning.capacity_reserve=0.9"])
+    compared = compare_scenarios(planted, "base", "tight")
+    assert compared.value_a_by_b is None
+    assert compared.a_breaks_b is not None and "capacity" in compared.a_breaks_b
+    assert compared.b_breaks_a is None and compared.value_b_by_a is not None
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["-w", str(planted.path), "scenario", "compare", "base", "tight"]
+    )
+    assert "by tight's settings: base's plan is not a plan (" in result.output
+
+
+def test_plan_breaks_names_the_first_rule_broken() -> None:
+    items = [
+        Item("a", "core", 6, 10.0),
+        Item("b", "core", 4, 5.0, depends_on=("a",)),
+        Item("c", "core", 1, 1.0, excludes=("a",)),
+    ]
+    p = problem(items, [10, 10])
+    assert optimize_model.plan_breaks(p, {"a": 0, "b": 1}) is None
+    assert optimize_model.plan_breaks(replace(p, reserve=0.5), {"a": 0, "b": 1}) == (
+        "team core in P1 needs 7 weeks, 5 usable"
+    )
+    assert (
+        optimize_model.plan_breaks(p, {"a": 1, "b": 0})
+        == "b starts before its prerequisite a finishes"
+    )
+    assert optimize_model.plan_breaks(p, {"a": 0, "c": 1}) == "c and a exclude each other"
+    must = replace(p, items=[replace(items[0], must=True), *items[1:]])
+    assert optimize_model.plan_breaks(must, {}) == "must=yes a not planned"
 
 
 def test_scenario_diff_matches_findings_whatever_their_subjects_order() -> None:

@@ -1049,11 +1049,15 @@ def scenario_compare(
         f"(each by its own settings); planned {comparison.planned_a} vs {comparison.planned_b}",
         highlight=False,
     )
-    for judge, mine, theirs in (
-        (first, comparison.value_a, comparison.value_b_by_a),
-        (second, comparison.value_a_by_b, comparison.value_b),
+    for judge, mine, theirs, other, broken in (
+        (first, comparison.value_a, comparison.value_b_by_a, second, comparison.b_breaks_a),
+        (second, comparison.value_a_by_b, comparison.value_b, first, comparison.a_breaks_b),
     ):
-        if mine is not None and theirs is not None:
+        if broken is not None:
+            out.print(
+                f"by {judge}'s settings: {other}'s plan is not a plan ({broken})", highlight=False
+            )
+        elif mine is not None and theirs is not None:
             out.print(
                 f"by {judge}'s settings: {first} {money(mine)} vs {second} {money(theirs)}",
                 highlight=False,

@@ -842,3 +842,38 @@ def plan_value(problem: RoadmapProblem, starts: dict[str, int]) -> float:
     ends = {i: s + problem.span(by_id[i], s) - 1 for i, s in starts.items()}
     own = sum(problem.start_value(by_id[i], s) for i, s in starts.items())
     return own + bundles_value(problem, completed_bundles(problem, ends))
+
+
+def plan_breaks(problem: RoadmapProblem, starts: Mapping[str, int]) -> str | None:
+    """The first rule of ``problem`` a plan (start periods by item) breaks, or None.
+
+    Checks what the model enforces: each item may start where it starts and ends in time,
+    team capacity (less the reserve) per period, prerequisites finished before a start,
+    exclusions and must=yes items.
+    """
+    by_id = {item.id: item for item in problem.items}
+    periods = problem.periods
+    used: dict[tuple[str, int], float] = {}
+    ends: dict[str, int] = {}
+    for item_id, start in starts.items():
+        item = by_id[item_id]
+        d = problem.spans(item).get(start)
+        if d is None:
+            why = item.forbidden or "it does not fit its team's capacity from there"
+            return f"{item_id} cannot start in {periods[start]}: {why}"
+        ends[item_id] = start + d - 1
+        for p in range(start, start + d):
+            used[item.team, p] = used.get((item.team, p), 0.0) + item.effort / d
+    for (team, p), weeks in sorted(used.items()):
+        usable = problem.usable(team)[p]
+        if weeks > usable + 1e-6:
+            return f"team {team} in {periods[p]} needs {weeks:g} weeks, {usable:g} usable"
+    for item_id, start in starts.items():
+        for dep in by_id[item_id].depends_on:
+            if dep in by_id and not (dep in ends and ends[dep] < start):
+                return f"{item_id} starts before its prerequisite {dep} finishes"
+        for other in by_id[item_id].excludes:
+            if other in starts:
+                return f"{item_id} and {other} exclude each other"
+    missing = [item.id for item in problem.items if item.must and item.id not in starts]
+    return f"must=yes {', '.join(missing)} not planned" if missing else None

@@ -131,9 +131,13 @@ class Comparison(BaseModel):
         None,
         description="B's plan valued by A's settings (weights, discount, deals), so the two "
         "plans are compared on one yardstick; None when A cannot value it (other periods, or "
-        "an item A forbids).",
+        "an item A forbids, or it breaks A's rules: b_breaks_a says which).",
     )
     value_a_by_b: float | None = Field(None, description="A's plan valued by B's settings.")
+    b_breaks_a: str | None = Field(
+        None, description="Why B's plan is not a plan by A's settings (value_b_by_a is None)."
+    )
+    a_breaks_b: str | None = Field(None, description="Why A's plan is not a plan by B's settings.")
     planned_a: int
     planned_b: int
     moves: list[Move]
@@ -231,6 +235,8 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         value_b=second.objective,
         value_b_by_a=valued_by(problem_a, second.entries),
         value_a_by_b=valued_by(problem_b, first.entries),
+        b_breaks_a=breaks(problem_a, second.entries),
+        a_breaks_b=breaks(problem_b, first.entries),
         planned_a=sum(e.status in PLANNED for e in first.entries),
         planned_b=sum(e.status in PLANNED for e in second.entries),
         moves=moves,
@@ -258,10 +264,27 @@ def _place(entry: RoadmapEntry) -> str:
 def valued_by(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> float | None:
     """A roadmap's value by another problem's yardstick: its weights, discount and deals.
 
-    None when that problem cannot value it: a planned period it does not have, or an item
-    it does not hold or forbids.
+    None when that problem cannot value it (:func:`breaks`).
     """
     from controltower.optimize.model import plan_value
+
+    starts = _starts(problem, entries)
+    return None if isinstance(starts, str) else plan_value(problem, starts)
+
+
+def breaks(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> str | None:
+    """Why a roadmap is not a plan of another problem, or None when it is.
+
+    A planned period or item that problem does not have, an item it forbids, or a rule of
+    it the roadmap breaks (capacity after its reserve, dependencies, exclusions, musts).
+    """
+    starts = _starts(problem, entries)
+    return starts if isinstance(starts, str) else None
+
+
+def _starts(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> dict[str, int] | str:
+    """A roadmap's start periods in ``problem``, or why it is not a plan of ``problem``."""
+    from controltower.optimize.model import plan_breaks
 
     items = {item.id: item for item in problem.items}
     starts: dict[str, int] = {}
@@ -269,10 +292,14 @@ def valued_by(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> float
         if entry.status not in PLANNED or not entry.period:
             continue
         item = items.get(entry.capability_id)
-        if item is None or item.forbidden is not None or entry.period not in problem.periods:
-            return None
+        if item is None:
+            return f"{entry.capability_id} is not a candidate there"
+        if item.forbidden is not None:
+            return f"{entry.capability_id} is refused there: {item.forbidden}"
+        if entry.period not in problem.periods:
+            return f"{entry.capability_id} starts in {entry.period}, not a planning period there"
         starts[entry.capability_id] = list(problem.periods).index(entry.period)
-    return plan_value(problem, starts)
+    return plan_breaks(problem, starts) or starts
 
 
 def _last_hours(economics: Economics) -> float:
