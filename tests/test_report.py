@@ -247,6 +247,37 @@ def test_brief_counts_the_whole_roadmap_not_the_items_it_lists(
     assert expected in [f.text for f in collect_facts(view)]
 
 
+def test_the_escape_kpi_agrees_with_the_trap_check(planted: Workspace, plan: Plan) -> None:
+    full = populated(plan)
+    settings = ReportSettings()
+
+    def kpi(p: Plan) -> tuple[str, str]:
+        view = build_view(p, load_evidence(planted, p, settings), policy_for("exec"), settings)
+        found = next(k for k in view.brief.kpis if k.label == "Escapes high-touch trap")
+        return found.value, found.detail
+
+    trap = Finding(
+        code="high-touch-trap",
+        severity="warn",
+        message="m",
+        metric="relative change of P50 FDE hours per new deployment over the horizon",
+        value=-0.04,
+        threshold=-0.1,
+        evidence=[],
+        remedy="r",
+    )
+    clean = full.model_copy(
+        update={"diagnostics": [f for f in full.diagnostics if f.code != "high-touch-trap"]}
+    )
+    assert kpi(clean)[0] == "2027-Q2"
+    value, detail = kpi(clean.model_copy(update={"diagnostics": [*clean.diagnostics, trap]}))
+    # Before, the tile said "2027-Q2" while the brief's prose and risks said "short of".
+    assert value == "not yet" and "by 4%: short of the 10%" in detail
+    assert full.economics is not None
+    none = full.economics.model_copy(update={"escape_period": None})
+    assert kpi(clean.model_copy(update={"economics": none}))[0] == "no"
+
+
 def test_full_report_sections_charts_and_evidence(
     planted: Workspace, plan: Plan, tmp_path: Path
 ) -> None:

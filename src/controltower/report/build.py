@@ -591,17 +591,30 @@ class _Builder:
                         detail=signed_pct(margin.p50 - margin_without.p50) + " vs no plan",
                     )
                 )
-            kpis.append(
-                Kpi(
-                    label="Escapes high-touch trap",
-                    value=economics.escape_period or "no",
-                    detail="first period FDE hours per deployment keep falling",
-                )
-            )
+            kpis.append(self.escape_kpi(economics))
         if self.policy.internal:
             left = sum(e.status in ("deferred", "refused") for e in self.plan.roadmap)
             kpis.append(Kpi(label="Left out", value=str(left), detail="deferred or refused"))
         return kpis
+
+    def escape_kpi(self, economics: Economics) -> Kpi:
+        """The escape point, agreeing with the high-touch-trap check (as the brief's prose)."""
+        trap = next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
+        if economics.escape_period is None:
+            detail = "FDE hours per new deployment do not keep falling within the horizon"
+            return Kpi(label="Escapes high-touch trap", value="no", detail=detail)
+        if trap is not None:
+            return Kpi(
+                label="Escapes high-touch trap",
+                value="not yet",
+                detail=f"hours per deployment fall from {economics.escape_period}, by "
+                f"{-trap.value:.0%}: short of the {-trap.threshold:.0%} the check needs",
+            )
+        return Kpi(
+            label="Escapes high-touch trap",
+            value=economics.escape_period,
+            detail="first period FDE hours per deployment keep falling",
+        )
 
     def economics_line(self) -> str:
         economics = self.plan.economics
