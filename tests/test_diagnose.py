@@ -378,6 +378,26 @@ def _constraints(*items: tuple[str, str, float]) -> dict[str, list[ModelConstrai
     }
 
 
+def test_utilisation_warns_past_the_threshold_and_only_suggests_a_bigger_reserve() -> None:
+    def found(used: float, reserve: float) -> list[Finding]:
+        settings = Settings()
+        settings.planning.capacity_reserve = reserve
+        inputs = build([candidate("c-1", effort=used)], {"c-1": ("P1", used)}, capacity=20.0)
+        return [
+            f
+            for f in of(run(inputs, settings), "underestimated-constraints")
+            if f.metric.startswith("peak share")
+        ]
+
+    # 17/20 = 85%: what a 15% reserve lets the optimizer plan is not past the threshold.
+    assert found(17.0, 0.15) == []
+    [warn] = found(18.0, 0.0)
+    assert "core P1 18/20 weeks (90%)" in warn.message
+    assert "set planning.capacity_reserve to 0.15 (now 0.00)" in warn.remedy
+    [warn] = found(18.0, 0.15)  # a load the optimizer would not plan: no circular advice
+    assert "capacity_reserve to" not in warn.remedy and "stays within 85%" in warn.remedy
+
+
 def test_underestimated_constraints_fires_on_feasibility() -> None:
     shaky, hopeless = candidate("c-shaky"), candidate("c-no")
     inputs = build(

@@ -152,7 +152,7 @@ def _utilisation(inputs: DiagnosisInputs, settings: Settings) -> list[Finding]:
         (
             c
             for c in inputs.capacity
-            if c.capacity > _EPS and c.used / c.capacity >= config.utilisation_warn - _EPS
+            if c.capacity > _EPS and c.used / c.capacity > config.utilisation_warn + _EPS
         ),
         key=lambda c: (-c.used / c.capacity, c.team, c.period),
     )
@@ -171,20 +171,30 @@ def _utilisation(inputs: DiagnosisInputs, settings: Settings) -> list[Finding]:
         else f"free weeks of {hot[0].team} in {hot[0].period}"
     )
     reserve = settings.planning.capacity_reserve
+    enough = 1 - config.utilisation_warn
+    remedy = (
+        f"{move}, or set planning.capacity_reserve to {enough:.2f} (now {reserve:.2f}) so the "
+        "optimizer keeps room for fires"
+        if reserve < enough - _EPS
+        else f"{move}: with a reserve of {reserve:.2f} the optimizer stays within "
+        f"{1 - reserve:.0%}, so this load comes from the roadmap given or must=yes work"
+    )
     return [
         Finding(
             code="underestimated-constraints",
             severity="critical" if peak > config.utilisation_critical + _EPS else "warn",
-            message=f"teams loaded to {peak:.0%} of capacity with "
+            message=f"team-periods loaded past {config.utilisation_warn:.0%} of capacity with "
             + (f"a {reserve:.0%} reserve" if reserve else "no reserve")
             + " for fires: "
-            + ", ".join(f"{c.team} {c.period} {c.used:g}/{c.capacity:g} weeks" for c in hot),
+            + ", ".join(
+                f"{c.team} {c.period} {c.used:g}/{c.capacity:g} weeks ({c.used / c.capacity:.0%})"
+                for c in hot
+            ),
             metric="peak share of a team's capacity used in a period",
             value=peak,
             threshold=config.utilisation_warn,
             evidence=items,
-            remedy=f"{move}, or set planning.capacity_reserve to about "
-            f"{1 - config.utilisation_warn:.2f} so the optimizer keeps room for fires",
+            remedy=remedy,
             subjects=items,
         )
     ]
