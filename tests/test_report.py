@@ -135,7 +135,7 @@ def populated(plan: Plan) -> Plan:
                 name="Chat widget",
                 shipped=date(2026, 2, 1),
                 eligible_accounts=["acc-harbor", "acc-quill"],
-                adopting_accounts=["acc-harbor"],
+                adopting_accounts=["acc-harbor", "acc-walk-in"],  # the 2nd is not eligible
                 curve=[
                     AdoptionPoint(date=date(2026, 3, 1), accounts=0, share=0.0),
                     AdoptionPoint(date=date(2026, 5, 1), accounts=1, share=0.5),
@@ -276,6 +276,16 @@ def test_the_escape_kpi_agrees_with_the_trap_check(planted: Workspace, plan: Pla
     assert full.economics is not None
     none = full.economics.model_copy(update={"escape_period": None})
     assert kpi(clean.model_copy(update={"economics": none}))[0] == "no"
+
+
+def test_the_adoption_table_counts_eligible_adopters(planted: Workspace, plan: Plan) -> None:
+    full = populated(plan)
+    settings = ReportSettings()
+    view = build_view(full, load_evidence(planted, full, settings), policy_for("full"), settings)
+    assert view.adoption is not None
+    [row] = view.adoption
+    # 1 of the 2 eligible accounts (50%): an adopter outside them does not count.
+    assert (row.eligible, row.adopting, row.share) == (2, 1, "50%")
 
 
 def test_full_report_sections_charts_and_evidence(

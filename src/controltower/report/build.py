@@ -437,7 +437,7 @@ class _Builder:
                 name=self.text(c.name),
                 shipped=c.shipped.isoformat() if c.shipped else "—",
                 eligible=len(c.eligible_accounts),
-                adopting=len(c.adopting_accounts),
+                adopting=len(set(c.adopting_accounts) & set(c.eligible_accounts)),
                 share=pct(c.curve[-1].share) if c.curve else "—",
                 target=f"{pct(c.target_share)} in {c.target_days} days",
                 status=c.status,
