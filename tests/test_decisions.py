@@ -391,6 +391,14 @@ def test_defer_holds_until_a_trigger_fires(ws: Workspace) -> None:
     problem, left_out = build_problem(evaluation, released, ws.settings)
     assert {i.id for i in problem.items} == {"cap-sso", "cap-admin"} and not left_out
     assert all(i.forbidden is None for i in problem.items)
+    # What may never be planned stays refused for its own reason, whatever a defer says.
+    sso = before.capabilities["cap-sso"].model_copy(update={"must": "never"})
+    never = dataclasses.replace(before, capabilities={**before.capabilities, "cap-sso": sso})
+    problem, left_out = build_problem(evaluation, never, ws.settings)
+    assert "cap-sso" not in left_out
+    assert next(i for i in problem.items if i.id == "cap-sso").forbidden == (
+        "must=never in capabilities.csv"
+    )
 
 
 def test_live_figures_crossing_fire_the_trigger(ws: Workspace, tmp_path: Path) -> None:

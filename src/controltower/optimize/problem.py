@@ -201,15 +201,18 @@ def build_problem(
         if capability is None:
             left_out[candidate.id] = hold.reason if hold else _PROPOSED
             continue
-        if hold is not None and hold.status == "deferred":
-            left_out[candidate.id] = hold.reason
-            continue
+        deferred = hold is not None and hold.status == "deferred"
         forbidden = forbidden_reason(
             candidate,
             capability,
             by_capability.get(candidate.id, []),
-            decision=hold.reason if hold else None,
+            decision=hold.reason if hold is not None and not deferred else None,
         )
+        if hold is not None and deferred and forbidden is None:
+            # A "not yet" decision defers what could be planned; what may never be planned
+            # stays refused, for its own reason, whatever the decision says.
+            left_out[candidate.id] = hold.reason
+            continue
         items.append(
             item_of(
                 candidate,
