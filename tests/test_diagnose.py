@@ -613,6 +613,27 @@ def test_premature_standardization_fires_on_capabilities_over_unready_patterns()
     assert "P-new" in found[0].evidence and "for c-spare" in found[0].remedy
 
 
+def test_a_swap_never_brings_in_what_needs_the_item_it_takes_out() -> None:
+    early = candidate("c-early", patterns=["P-new"], effort=5)
+    ready = candidate("c-ready", patterns=["P-old"], effort=5)
+    heir = candidate("c-heir", patterns=["P-old"], effort=4, p50=500.0)  # needs c-early
+    rival = candidate("c-rival", patterns=["P-old"], effort=4, p50=400.0)  # excludes c-ready
+    spare = candidate("c-spare", patterns=["P-old"], effort=4)
+    patterns = [pattern("P-new", "watch", reason="watch: not ready"), pattern("P-old")]
+    rows = {
+        "c-heir": capability_row("c-heir", depends_on=["c-early"]),
+        "c-rival": capability_row("c-rival", excludes=["c-ready"]),
+    }
+    plan = {"c-early": ("P1", 5), "c-ready": ("P1", 5)}
+    inputs = build([early, ready, heir, rival, spare], plan, patterns=patterns, capabilities=rows)
+    [found] = of(run(inputs), "premature-standardization")
+    # The richer c-heir and c-rival cannot take c-early's place: one needs it, the other
+    # excludes a planned item.
+    assert "for c-spare" in found.remedy
+    assert {c.id for _, c in inputs.alternatives(alone=True)} == {"c-heir", "c-spare"}
+    assert {c.id for _, c in inputs.alternatives(alone=True, without=["c-early"])} == {"c-spare"}
+
+
 def test_premature_standardization_ignores_features_and_ready_patterns() -> None:
     feature = candidate("f-early", kind="feature", patterns=["P-new"], effort=5)
     ready = candidate("c-ready", patterns=["P-old"], effort=5)

@@ -14,6 +14,7 @@ from controltower.optimize import RoadmapEntry, TeamLoad
 from controltower.optimize.problem import load_rows
 from controltower.store.rows import read_rows
 from controltower.value import CandidateResult, Evaluation, PatternResult
+from controltower.value.model import shipped_on
 from controltower.workspace import Workspace
 
 __all__ = ["PLANNED", "DiagnosisInputs", "PlannedItem", "load_diagnosis_inputs"]
@@ -134,14 +135,39 @@ class DiagnosisInputs:
         row = self.capabilities.get(candidate.id)
         return row.kind if row is not None and row.kind else candidate.model.kind
 
-    def alternatives(self) -> list[tuple[RoadmapEntry, CandidateResult]]:
-        """Deferred candidates that could be planned (they have a team and an effort)."""
+    def alternatives(
+        self, *, alone: bool = False, without: Collection[str] = ()
+    ) -> list[tuple[RoadmapEntry, CandidateResult]]:
+        """Deferred candidates that could be planned (they have a team and an effort).
+
+        With ``alone``, only those that could enter the plan as it stands with the items
+        ``without`` taken out: every prerequisite planned (and not taken out) or shipped,
+        and no planned item excluded. A remedy that says "plan X" names only such an X.
+        """
+        planned = {i.id for i in self.planned} - set(without)
         result = []
         for entry in self.entries:
             candidate = self.candidate(entry.capability_id)
             if entry.status == "deferred" and entry.effort_weeks and candidate is not None:
+                if alone and not self._fits_beside(candidate.id, planned):
+                    continue
                 result.append((entry, candidate))
         return result
+
+    def _fits_beside(self, candidate_id: str, planned: set[str]) -> bool:
+        """Whether a candidate's prerequisites and exclusions allow it beside ``planned``."""
+        row = self.capabilities.get(candidate_id)
+        if row is None:
+            return True
+        for dep in row.depends_on:
+            if dep in planned:
+                continue
+            needed = self.capabilities.get(dep)
+            if needed is not None and shipped_on(needed) is None:
+                return False
+            if needed is None and self.candidate(dep) is not None:
+                return False
+        return not any(x in planned for x in row.excludes)
 
     def guardrails_of(self, candidate: CandidateResult) -> tuple[list[str], list[str]]:
         """Block and warn guardrail ids that bind a candidate.

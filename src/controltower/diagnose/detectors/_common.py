@@ -83,11 +83,17 @@ def best_alternative(
 ) -> tuple[RoadmapEntry, CandidateResult] | None:
     """The deferred, plannable candidate a remedy should bring in, or None.
 
-    Among deferred candidates with a team and an effort for which ``wanted`` holds: the
-    same team first (its weeks are the ones freed), then the highest P50 value.
+    Among deferred candidates with a team and an effort for which ``wanted`` holds, and
+    that the plan could take with the ``exclude`` items out (prerequisites planned, no
+    exclusion broken): the same team first (its weeks are the ones freed), then the
+    highest P50 value.
     """
     skip = set(exclude)
-    options = [(e, c) for e, c in inputs.alternatives() if c.id not in skip and wanted(c)]
+    options = [
+        (e, c)
+        for e, c in inputs.alternatives(alone=True, without=skip)
+        if c.id not in skip and wanted(c)
+    ]
     if not options:
         return None
     return min(

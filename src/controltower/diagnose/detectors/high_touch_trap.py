@@ -37,7 +37,7 @@ def _heaviest(
 
 def _remedy(inputs: DiagnosisInputs) -> tuple[str, list[str]]:
     """Plan the deferred candidate absorbing the most bespoke hours, else bring one forward."""
-    options = [pair for pair in inputs.alternatives() if pair[1].model.fde_hours > 0]
+    options = [pair for pair in inputs.alternatives(alone=True) if pair[1].model.fde_hours > 0]
     if options:
         entry, candidate = _heaviest(options)
         return (
