@@ -230,6 +230,52 @@ def test_a_pattern_blocked_by_keyword_refuses_only_what_builds_the_blocked_need(
     assert view.id in warned.why["g-pool"] and "a warning here" in warned.why["g-pool"]
 
 
+def test_addresses_that_name_nothing_fall_back_to_meaning_and_loose_signals_are_evidence() -> None:
+    from controltower.domain import Capability
+    from controltower.synthesize.embed import HashingEmbedder
+    from controltower.value.mapping import map_candidates
+
+    view, _ = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
+    texts = {view.id: ["SSO with Okta for the admin console"] * 10}
+    embedder = HashingEmbedder()
+
+    def capability(cid: str, addresses: list[str]) -> Capability:
+        return Capability(
+            capability_id=cid,
+            name="Okta SSO",
+            description="Single sign-on with Okta for the admin console",
+            team="core",
+            effort_weeks=4,
+            addresses=addresses,
+        )
+
+    result = map_candidates(
+        lambda t: embedder.embed(list(t)),
+        [
+            capability("c-typo", ["P9999", "typo-id"]),
+            capability("c-loose", ["s-alone", "nope"]),
+            capability("c-half", ["P1", "nope"]),
+        ],
+        [view],
+        texts,
+        threshold=0.3,
+        max_patterns=3,
+        propose_min_accounts=3,
+        signal_ids={"s0", "s-alone"},
+    )
+    methods = {(link.capability_id, link.method) for link in result.links}
+    # Every id a typo: linked by meaning as if the cell were empty; the ids are reported.
+    assert ("c-typo", "similarity") in methods
+    assert result.unknown_addresses == {
+        "c-typo": ["P9999", "typo-id"],
+        "c-loose": ["nope"],
+        "c-half": ["nope"],
+    }
+    # A real signal in no pattern is the PM's evidence, not an unknown id.
+    assert result.loose_signals == {"c-loose": ["s-alone"]}
+    assert ("c-half", "addresses") in methods and ("c-half", "similarity") not in methods
+
+
 def test_rice_worked_example() -> None:
     # Intercom's article: reach 500 a quarter, impact 2, confidence 80%, 2 person-months
     assert rice(500, 2, 0.8, 2) == pytest.approx(500 * 2 * 0.8 / 2) == pytest.approx(400)

@@ -142,9 +142,7 @@ def _evidence(inputs: ValueInputs, mapping: MappingResult, capability_id: str) -
     by_id = {p.id: p for p in inputs.patterns}
     pattern_ids = mapping.patterns_of(capability_id)
     signal_ids = list(dict.fromkeys(s for p in pattern_ids for s in by_id[p].signal_ids))
-    signal_ids += [
-        s for s in mapping.unknown_addresses.get(capability_id, []) if s in inputs.signals
-    ]
+    signal_ids += mapping.loose_signals.get(capability_id, [])
     work_ids = list(dict.fromkeys(w for p in pattern_ids for w in by_id[p].work_ids))
     return Evidence(pattern_ids=pattern_ids, signal_ids=signal_ids, work_ids=work_ids)
 
@@ -243,6 +241,7 @@ def evaluate(
         threshold=config.mapping_threshold,
         max_patterns=config.mapping_max_patterns,
         propose_min_accounts=config.propose_min_accounts,
+        signal_ids=inputs.signals.keys(),
     )
     log.info("readiness: start")
     readiness = _readiness(workspace, inputs, embedder, mapping)
@@ -387,6 +386,18 @@ def _distribution_terms(name: str, unit: str, dist: Distribution | None) -> list
     ]
 
 
+def _unknown_addresses(candidate: CandidateResult, evaluation: Evaluation) -> list[str]:
+    """What the candidate's ``addresses`` named that no pattern or signal has."""
+    unknown = evaluation.unknown_addresses.get(candidate.id, [])
+    if not unknown:
+        return []
+    explicit = any(link.method == "addresses" for link in candidate.links)
+    return [
+        f"addresses names {', '.join(unknown)}, which no pattern or signal has"
+        + ("" if explicit else ": linked by meaning instead, as if the cell were empty")
+    ]
+
+
 def explain_candidate(candidate: CandidateResult, evaluation: Evaluation) -> Explanation:
     """Every term, score, stance and reason behind one candidate."""
     model = candidate.model
@@ -396,7 +407,13 @@ def explain_candidate(candidate: CandidateResult, evaluation: Evaluation) -> Exp
             value=len(model.pattern_ids),
             unit="patterns",
             explanation="; ".join(
-                f"{link.pattern_id} by {link.method} ({link.score:.2f})" for link in candidate.links
+                [
+                    *(
+                        f"{link.pattern_id} by {link.method} ({link.score:.2f})"
+                        for link in candidate.links
+                    ),
+                    *_unknown_addresses(candidate, evaluation),
+                ]
             )
             or "no pattern is linked",
             evidence_ids=model.pattern_ids,

@@ -1,8 +1,9 @@
 """Pattern → candidate mapping, and proposed candidates for patterns nobody covers.
 
 A candidate's ``addresses`` column, when filled, is taken as the PM's word: each id is a
-pattern id or a signal id (a signal links the candidate to the pattern holding it). A
-candidate with an empty ``addresses`` is linked by meaning: the cosine similarity of its
+pattern id or a signal id (a signal links the candidate to the pattern holding it; one in
+no pattern is evidence of its own). A candidate with an empty ``addresses``, or one whose
+ids all name nothing known, is linked by meaning: the cosine similarity of its
 name and description to each pattern's centroid (the normalised mean of its members'
 embeddings) and to its key phrases; the better of the two is the link's score, and links
 at or above ``value.mapping_threshold`` are kept (at most ``value.mapping_max_patterns``).
@@ -10,7 +11,7 @@ at or above ``value.mapping_threshold`` are kept (at most ``value.mapping_max_pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -55,6 +56,9 @@ class MappingResult(BaseModel):
     links: list[Link]
     proposals: list[Proposal]
     unknown_addresses: dict[str, list[str]] = Field(default_factory=dict)
+    loose_signals: dict[str, list[str]] = Field(
+        default_factory=dict, description="Addressed signal ids that are in no pattern."
+    )
 
     def patterns_of(self, capability_id: str) -> list[str]:
         """Pattern ids a candidate addresses, best link first."""
@@ -204,6 +208,7 @@ def map_candidates(
     threshold: float,
     max_patterns: int,
     propose_min_accounts: int,
+    signal_ids: Collection[str] = frozenset(),
 ) -> MappingResult:
     """Link every candidate to the patterns it addresses and propose the missing ones.
 
@@ -215,18 +220,29 @@ def map_candidates(
         threshold: Least similarity of a semantic link.
         max_patterns: Most semantic links per candidate.
         propose_min_accounts: Accounts a pattern needs to be proposed when uncovered.
+        signal_ids: Every signal id: addressed signals in no pattern are evidence, not
+            unknown ids.
     """
     pattern_ids = {p.id for p in patterns}
     pattern_of_signal = {s: p.id for p in patterns for s in p.signal_ids}
     links: list[Link] = []
     unknown: dict[str, list[str]] = {}
+    loose: dict[str, list[str]] = {}
     implicit = [c for c in capabilities if not c.addresses]
     for capability in capabilities:
         if capability.addresses:
             found, missing = explicit_links(capability, pattern_ids, pattern_of_signal)
             links += found
-            if missing:
-                unknown[capability.capability_id] = missing
+            signals = [ref for ref in missing if ref in signal_ids]
+            named = [ref for ref in missing if ref not in signal_ids]
+            if signals:
+                loose[capability.capability_id] = signals
+            if named:
+                unknown[capability.capability_id] = named
+            if not found and not signals:
+                # Every id is a typo or gone: the PM's word names nothing, so the candidate
+                # is linked by meaning, as if the cell were empty (the ids are reported).
+                implicit.append(capability)
     if implicit and patterns:
         centroids = np.stack([unit_centroid(embed(pattern_texts[p.id])) for p in patterns])
         phrases = embed([phrase_text(p) for p in patterns])
@@ -243,4 +259,5 @@ def map_candidates(
         links=links,
         proposals=propose(patterns, covered, min_accounts=propose_min_accounts),
         unknown_addresses=unknown,
+        loose_signals=loose,
     )
