@@ -389,6 +389,37 @@ def test_customer_view_leaves_out_accounts_money_and_internal_reasons(
     anchors_resolve(html)
 
 
+def test_words_that_point_at_one_customer_are_redacted_for_customers(tmp_path: Path) -> None:
+    from conftest import small_bundle, write_bundle
+    from controltower.domain import Account
+    from controltower.ingest.bundle import import_bundle
+    from controltower.ingest.contract import SPEC_BY_ENTITY
+    from controltower.report.audience import Redactor
+    from controltower.report.evidence import name_words
+    from controltower.store.rows import read_rows
+    from controltower.workspace import init_workspace
+
+    files = small_bundle()  # accounts Acme Bank (a1), Beta Care (a2), Gamma Shop (a3)
+    first = {**files["signals"][0], "deployment_id": ""}
+    files["signals"] = [
+        {**first, "signal_id": "x1", "account_id": "a1", "text": "Acme wants SSO"},
+        {**first, "signal_id": "x2", "account_id": "a1", "text": "Acme audit logs"},
+        {**first, "signal_id": "x3", "account_id": "a2", "text": "bank statement export"},
+        {**first, "signal_id": "x4", "account_id": "a3", "text": "bank feeds are slow"},
+        {**first, "signal_id": "x5", "account_id": "a2", "text": "care plans and bank sync"},
+    ]
+    workspace = init_workspace(tmp_path / "ws")
+    import_bundle(write_bundle(tmp_path / "b", files), workspace=workspace)
+    with workspace.engine.connect() as connection:
+        accounts = read_rows(connection=connection, spec=SPEC_BY_ENTITY["accounts"], model=Account)
+    words = name_words(workspace, accounts)
+    # "acme" and "care" are their accounts' words; "bank" is everyone's vocabulary; "beta",
+    # "gamma" and "shop" are in no note, so nothing is lost by hiding them.
+    assert words == ["acme", "beta", "care", "gamma", "shop"]
+    redact = Redactor(words)
+    assert redact("acme, okta sso, bank sync") == "a customer, okta sso, bank sync"
+
+
 def test_grounding_check() -> None:
     facts = [
         Fact(id="F1", section="value", text="Okta SSO (cap-sso) is worth P50 9.87M for 4 wk."),

@@ -126,8 +126,9 @@ def policy_for(audience: str) -> AudiencePolicy:
 class Redactor:
     """Replaces account names and ids in free text (the customer view's safety net).
 
-    Free text such as key phrases or capability names can carry a customer's name; in a
-    view without accounts every occurrence (whole words, any case) becomes "a customer".
+    Free text such as key phrases or capability names can carry a customer's name, or a
+    word of it that points at the customer; in a view without accounts every occurrence
+    (whole words, any case) becomes "a customer".
     """
 
     def __init__(self, names: Iterable[str]) -> None:

@@ -187,7 +187,7 @@ class _Builder:
         self.settings = settings
         self.link = _Linker(plan, book, policy)
         self.redact = Redactor(
-            [*book.accounts, *(a.name for a in book.accounts.values())]
+            [*book.accounts, *(a.name for a in book.accounts.values()), *book.name_words]
             if not policy.accounts
             else []
         )

@@ -8,14 +8,18 @@ custom-work note the report will cite (a bounded number per claim, see
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from controltower.domain import Account, Guardrail
 from controltower.ingest.contract import SPEC_BY_ENTITY
 from controltower.store.rows import count_rows, read_rows
+from controltower.store.tables import signals
 from controltower.synthesize.view import list_patterns, load_quotes
 
 if TYPE_CHECKING:
@@ -59,6 +63,10 @@ class EvidenceBook(BaseModel):
     guardrails: dict[str, str] = Field(default_factory=dict, description="Id to rule text.")
     coverage: dict[str, int] = Field(
         default_factory=dict, description="Rows per imported file (entity name to count)."
+    )
+    name_words: list[str] = Field(
+        default_factory=list,
+        description="Words of account names that point at one account (see name_words).",
     )
 
 
@@ -143,4 +151,34 @@ def load_evidence(workspace: Workspace, plan: Plan, settings: ReportSettings) ->
         representatives=representatives,
         guardrails={g.guardrail_id: g.rule for g in guardrails},
         coverage=coverage,
+        name_words=name_words(workspace, accounts),
     )
+
+
+_WORD = re.compile(r"[^\W_][\w'’-]*")
+
+
+def name_words(workspace: Workspace, accounts: Sequence[Account]) -> list[str]:
+    """The words of account names that point at one account, as the evidence uses them.
+
+    Key phrases and capability names can carry a fragment of a customer's name ("aurora"
+    from "Aurora Women's Health"), which replacing whole names misses. A word of a name
+    (three letters or more) points at its account when the signals holding it are mostly
+    that account's (at least half), or when no signal holds it; words spread over many
+    accounts' notes ("health" at a healthcare vendor) are ordinary vocabulary and stay.
+    """
+    owners: dict[str, set[str]] = {}
+    for account in accounts:
+        for word in _WORD.findall(account.name.lower()):
+            if len(word) >= 3:
+                owners.setdefault(word, set()).add(account.account_id)
+    if not owners:
+        return []
+    holding: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    with workspace.engine.connect() as connection:
+        for text, account_id in connection.execute(select(signals.c.text, signals.c.account_id)):
+            for word in set(_WORD.findall(text.lower())) & owners.keys():
+                holding[word] += 1
+                own[word] += account_id in owners[word]
+    return sorted(w for w in owners if holding[w] == 0 or own[w] >= holding[w] / 2)
