@@ -497,6 +497,9 @@ def test_note_needs_the_customer_for_a_candidate_and_refuses_go_ahead(ws: Worksp
         customer_note(ws, "cap-sso")
     note = customer_note(ws, "D0001", account_id="acc-initech")
     assert "Initech Retail" in note.text and "Umbrella" not in note.text
+    # Hooli has no note or build behind cap-sso: thanking it for its interest is false.
+    with pytest.raises(InputError, match="acc-hooli has no signal or custom work behind"):
+        customer_note(ws, "D0001", account_id="acc-hooli")
     decide(ws, "cap-sso", "build")
     with pytest.raises(InputError, match="'why not yet' note"):
         customer_note(ws, "cap-sso", account_id="acc-initech")
@@ -721,8 +724,8 @@ def test_cli_decide_decisions_show_why_note_and_plan(ws: Workspace) -> None:
     planned = runner.invoke(app, [*w, "plan"])
     assert planned.exit_code == 0, planned.output
     assert "refused by decision D0001" in planned.output
-    note = runner.invoke(app, [*w, "decisions", "note", "cap-sso", "--account", "acc-hooli"])
-    assert note.exit_code == 0 and "Hooli Logistics" in note.output
+    note = runner.invoke(app, [*w, "decisions", "note", "cap-sso", "--account", "acc-north"])
+    assert note.exit_code == 0 and "Northwind Bank" in note.output
     assert runner.invoke(app, [*w, "decisions", "show", "D0042"]).exit_code == 2
 
 

@@ -29,7 +29,7 @@ from controltower.store.tables import signals
 from controltower.workspace import Workspace
 
 if TYPE_CHECKING:
-    from controltower.value import CandidateResult, Evaluation
+    from controltower.value import CandidateResult, Evaluation, PatternResult
 
 __all__ = ["NOTE_CHOICES", "compose_note", "customer_note", "redact"]
 
@@ -244,6 +244,8 @@ def customer_note(workspace: Workspace, key: str, *, account_id: str | None = No
     candidate = evaluation.candidate(decision.subject) if evaluation else None
     pattern = evaluation.pattern(decision.subject) if evaluation else None
     subject_name = candidate.name if candidate else pattern.label if pattern else decision.subject
+    if request is None:
+        _refuse_if_not_asked(account, decision.subject, candidate, pattern)
     return compose_note(
         decision,
         focus,
@@ -252,6 +254,34 @@ def customer_note(workspace: Workspace, key: str, *, account_id: str | None = No
         subject_name=subject_name,
         request=request,
         rule_applies=request is None or _request_names_a_rule(workspace, request, focus),
+    )
+
+
+def _refuse_if_not_asked(
+    account: Account,
+    subject: str,
+    candidate: CandidateResult | None,
+    pattern: PatternResult | None,
+) -> None:
+    """Refuse a note to an account the subject's evidence does not name.
+
+    The note thanks the customer for their interest: to an account with no signal or
+    custom work behind the candidate or pattern, that thanks would be false.
+    """
+    asked = (
+        candidate.model.account_ids
+        if candidate is not None
+        else pattern.account_ids
+        if pattern is not None
+        else None
+    )
+    if asked is None or account.account_id in asked:
+        return
+    named = ", ".join(asked[:10]) + (f" and {len(asked) - 10} more" if len(asked) > 10 else "")
+    raise InputError(
+        f"account {account.account_id} has no signal or custom work behind {subject}, so a "
+        f"note thanking them for their interest would be false; its evidence names "
+        f"{named or 'no account'} (import their request as a signal first)"
     )
 
 
