@@ -276,6 +276,26 @@ def test_addresses_that_name_nothing_fall_back_to_meaning_and_loose_signals_are_
     assert ("c-half", "addresses") in methods and ("c-half", "similarity") not in methods
 
 
+def test_platform_stance_reads_working_periods_and_blocks_a_team_with_none() -> None:
+    from controltower.domain import TeamCapacity
+    from controltower.value.lenses import platform_stance, team_capacity
+
+    rows = [
+        TeamCapacity(team="t", period=p, capacity_weeks=w)
+        for p, w in (("Q1", 10.0), ("Q2", 0.0), ("Q3", 6.0))
+    ] + [TeamCapacity(team="idle", period="Q1", capacity_weeks=0.0)]
+    capacity = team_capacity(rows)
+    # A quarter away says when the team works, not how big its periods are: (10 + 6) / 2.
+    assert capacity == {"t": (8.0, 16.0), "idle": (0.0, 0.0)}
+    from controltower.value.model import CandidateValue
+
+    six = CandidateValue.model_construct(effort_high=None, effort_weeks=6.0, team="t")
+    assert platform_stance(six, capacity["t"]).reason.startswith("up to 6 weeks = 75% of t's 8")
+    idle = CandidateValue.model_construct(effort_high=None, effort_weeks=2.0, team="idle")
+    assert platform_stance(idle, capacity["idle"]).stance == -2
+    assert platform_stance(idle, None).stance == 0  # no rows at all: nothing to judge
+
+
 def test_rice_worked_example() -> None:
     # Intercom's article: reach 500 a quarter, impact 2, confidence 80%, 2 person-months
     assert rice(500, 2, 0.8, 2) == pytest.approx(500 * 2 * 0.8 / 2) == pytest.approx(400)

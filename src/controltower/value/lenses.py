@@ -142,16 +142,17 @@ def ml_engineer_stance(
 def platform_stance(candidate: CandidateValue, capacity: tuple[float, float] | None) -> RoleStance:
     """Platform engineering: effort (high end) against the team's capacity.
 
-    ``capacity`` is the team's mean weeks per period and its total over every period:
-    +1 within a quarter of a period, 0 within half, -1 beyond, -2 (blocking) when the
-    effort exceeds the team's whole recorded capacity.
+    ``capacity`` is the team's mean weeks in a working period and its total over every
+    period (:func:`team_capacity`): +1 within a quarter of a period, 0 within half, -1
+    beyond, -2 (blocking) when the effort exceeds the team's whole recorded capacity or
+    the team has none in any period.
     """
     effort = candidate.effort_high or candidate.effort_weeks
     if effort is None:
         return RoleStance(
             role="platform-engineering", stance=0, reason="effort unknown", source="computed"
         )
-    if not capacity or capacity[0] <= 0:
+    if not capacity:
         return RoleStance(
             role="platform-engineering",
             stance=0,
@@ -159,13 +160,21 @@ def platform_stance(candidate: CandidateValue, capacity: tuple[float, float] | N
             source="computed",
         )
     per_period, total = capacity
+    if per_period <= 0:
+        return RoleStance(
+            role="platform-engineering",
+            stance=-2,
+            reason=f"up to {effort:g} weeks; team {candidate.team} has 0 weeks in every period "
+            "of teams.csv",
+            source="computed",
+        )
     ratio = effort / per_period
     stance = 1 if ratio <= 0.25 else 0 if ratio <= 0.5 else -2 if effort > total else -1
     return RoleStance(
         role="platform-engineering",
         stance=stance,
         reason=f"up to {effort:g} weeks = {ratio:.0%} of {candidate.team}'s "
-        f"{per_period:g} weeks per period ({total:g} in all periods)",
+        f"{per_period:.3g} weeks in a working period ({total:g} in all periods)",
         source="computed",
     )
 
@@ -185,11 +194,20 @@ def leadership_stance(candidate: CandidateValue, revenue_population: Sequence[fl
 
 
 def team_capacity(teams: Sequence[TeamCapacity]) -> dict[str, tuple[float, float]]:
-    """Mean capacity weeks per period and the total over all periods, by team."""
+    """Mean weeks of a working period (one with capacity) and the total, by team.
+
+    Periods with no capacity (a team away for a quarter) are left out of the mean: they
+    say when the team works, not how big a period of its work is. A team whose every
+    period is empty gets (0, 0).
+    """
     per_team: dict[str, list[float]] = {}
     for row in teams:
         per_team.setdefault(row.team, []).append(row.capacity_weeks)
-    return {t: (float(np.mean(v)), float(np.sum(v))) for t, v in per_team.items()}
+    result = {}
+    for team, weeks in per_team.items():
+        working = [w for w in weeks if w > 0]
+        result[team] = (float(np.mean(working)) if working else 0.0, float(np.sum(weeks)))
+    return result
 
 
 def _who(stances: Sequence[RoleStance], holds: Callable[[int], bool]) -> str:
