@@ -533,6 +533,12 @@ def test_a_role_entered_and_computed_is_named_apart_and_the_entry_shown() -> Non
         ),
         RoleStance(role="fde", stance=1, reason="rebuilt", source="computed"),
     ]
+    both = [*stances, RoleStance(role="ml-engineer", stance=-1, reason="x", source="computed")]
+    both += [RoleStance(role="ml-engineer", stance=-1, reason="y", source="entered", author="r")]
+    # A role is named once, with how it holds; a -1 is named too (it drives the spread).
+    assert "opposed by ml-engineer (computed; entered by r);" in (
+        disagreement("c", both, LensSettings()).summary
+    )
     summary = disagreement("c", stances, LensSettings()).summary
     # Before: "blocked by solutions-architect; backed by fde, solutions-architect".
     assert "blocked by solutions-architect (entered by kim)" in summary

@@ -211,27 +211,36 @@ def team_capacity(teams: Sequence[TeamCapacity]) -> dict[str, tuple[float, float
 
 
 def _who(stances: Sequence[RoleStance], holds: Callable[[int], bool]) -> str:
-    """The roles whose stance holds, an entered one named with its author."""
-    names = [
-        s.role if s.source == "computed" else f"{s.role} (entered by {s.author or 'someone'})"
-        for s in stances
-        if holds(s.stance)
-    ]
-    return ", ".join(sorted(dict.fromkeys(names)))
+    """The roles whose stance holds, once each: how (computed, entered by whom) in brackets
+    when a person entered it."""
+    how: dict[str, list[str]] = {}
+    for s in stances:
+        if holds(s.stance):
+            said = "computed" if s.source == "computed" else f"entered by {s.author or 'someone'}"
+            how.setdefault(s.role, [])
+            if said not in how[s.role]:
+                how[s.role].append(said)
+    return ", ".join(
+        role if ways == ["computed"] else f"{role} ({'; '.join(ways)})"
+        for role, ways in sorted(how.items())
+    )
 
 
 def disagreement(
     capability_id: str, stances: Sequence[RoleStance], config: LensSettings
 ) -> Disagreement:
-    """Spread, standard deviation and blocking stances on one candidate."""
+    """Spread, standard deviation and blocking stances on one candidate (computed and
+    entered stances alike: a person who disagrees with their role's data is a conflict)."""
     values = [s.stance for s in stances]
     spread = max(values) - min(values) if values else 0
     blocking = sorted({s.role for s in stances if s.stance == -2})
     supporters = sorted({s.role for s in stances if s.stance >= 1})
+    opposed = any(s.stance == -1 for s in stances)
     conflict = spread >= config.conflict_spread or bool(blocking and supporters)
     summary = (
         f"spread {spread}"
         + (f"; blocked by {_who(stances, lambda v: v == -2)}" if blocking else "")
+        + (f"; opposed by {_who(stances, lambda v: v == -1)}" if opposed else "")
         + (f"; backed by {_who(stances, lambda v: v >= 1)}" if supporters else "")
     )
     return Disagreement(
