@@ -211,8 +211,10 @@ def team_capacity(teams: Sequence[TeamCapacity]) -> dict[str, tuple[float, float
 
 
 def _who(stances: Sequence[RoleStance], holds: Callable[[int], bool]) -> str:
-    """The roles whose stance holds, once each: how (computed, entered by whom) in brackets
-    when a person entered it."""
+    """The roles whose stance holds, once each.
+
+    How each holds (computed, entered by whom) is in brackets when a person entered it.
+    """
     how: dict[str, list[str]] = {}
     for s in stances:
         if holds(s.stance):
@@ -229,8 +231,11 @@ def _who(stances: Sequence[RoleStance], holds: Callable[[int], bool]) -> str:
 def disagreement(
     capability_id: str, stances: Sequence[RoleStance], config: LensSettings
 ) -> Disagreement:
-    """Spread, standard deviation and blocking stances on one candidate (computed and
-    entered stances alike: a person who disagrees with their role's data is a conflict)."""
+    """Spread, standard deviation and blocking stances on one candidate.
+
+    Computed and entered stances count alike: a person who disagrees with their role's
+    data is a conflict.
+    """
     values = [s.stance for s in stances]
     spread = max(values) - min(values) if values else 0
     blocking = sorted({s.role for s in stances if s.stance == -2})
