@@ -288,6 +288,21 @@ def test_the_adoption_table_counts_eligible_adopters(planted: Workspace, plan: P
     assert (row.eligible, row.adopting, row.share) == (2, 1, "50%")
 
 
+def test_deferred_facts_count_sized_candidates_apart_from_unsized_ones(
+    planted: Workspace, plan: Plan
+) -> None:
+    settings = ReportSettings()
+    view = build_view(plan, load_evidence(planted, plan, settings), policy_for("full"), settings)
+    row = next(r for team in view.teams for r in [*team.now, *team.next, *team.later])
+    rows = [
+        row.model_copy(update={"effort_weeks": 3.0}),
+        row.model_copy(update={"effort_weeks": None}),
+    ]
+    texts = [f.text for f in collect_facts(view.model_copy(update={"deferred": rows * 2}))]
+    assert "2 candidate(s) with an effort are deferred: not in this plan." in texts
+    assert any(t.startswith("2 candidate(s) without a team or an effort") for t in texts)
+
+
 def test_full_report_sections_charts_and_evidence(
     planted: Workspace, plan: Plan, tmp_path: Path
 ) -> None:

@@ -1582,10 +1582,14 @@ def decisions_show(
         f"Choice: {d.choice}",
         f"Why: {d.rationale}",
         "Evidence: "
-        + ", ".join(f"{k} {_figure(k, v)}" for k, v in sorted(d.evidence.figures.items()))
-        + f"; readiness {d.evidence.readiness or '-'}; "
-        + f"{len(d.evidence.account_ids)} accounts, {len(d.evidence.signal_ids)} signals, "
-        + f"{len(d.evidence.work_ids)} builds",
+        + "; ".join(
+            [
+                *(f"{k} {_figure(k, v)}" for k, v in sorted(d.evidence.figures.items())),
+                *([f"readiness {d.evidence.readiness}"] if d.evidence.readiness else []),
+                f"{len(d.evidence.account_ids)} accounts, {len(d.evidence.signal_ids)} "
+                f"signals, {len(d.evidence.work_ids)} builds",
+            ]
+        ),
     ]
     lines += [
         f"Stance then: {s.role} {s.stance:+d} ({s.source}): {s.reason}" for s in d.evidence.stances

@@ -171,8 +171,16 @@ def _roadmap_facts(view: ReportView, facts: _Facts) -> None:
             f"The busiest team-period is {busiest['team']} in {busiest['period']}, "
             f"at {pct(share)} of its usable capacity.",
         )
-    if view.deferred:
-        facts.add("roadmap", f"{len(view.deferred)} item(s) are deferred beyond the horizon.")
+    unsized = sum(row.effort_weeks is None for row in view.deferred)
+    sized = len(view.deferred) - unsized
+    if sized:
+        facts.add("roadmap", f"{sized} candidate(s) with an effort are deferred: not in this plan.")
+    if unsized:
+        facts.add(
+            "roadmap",
+            f"{unsized} candidate(s) without a team or an effort (the engine's proposals among "
+            "them) wait to be sized before they can be planned.",
+        )
 
 
 def _pattern_facts(view: ReportView, facts: _Facts) -> None:
