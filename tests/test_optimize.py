@@ -453,6 +453,19 @@ def test_plan_roadmap_on_planted_workspace(planted: Workspace) -> None:
     assert any(c.kind == "capacity" for c in answer.changes)
 
 
+def test_a_candidate_left_out_of_the_model_carries_its_value(planted: Workspace) -> None:
+    from controltower.optimize import left_out_entries
+    from controltower.optimize.problem import weighted_value
+
+    evaluation = evaluate(planted)
+    sso = evaluation.candidate("cap-sso")
+    assert sso is not None and sso.value is not None
+    [entry] = left_out_entries(evaluation, {"cap-sso": "proposed"}, planted.settings)
+    # Before, 0 for an engine proposal beside its P50 in the candidates list.
+    assert entry.value == pytest.approx(weighted_value(sso, planted.settings, risk_averse=False))
+    assert entry.value > 0 and entry.planned_value == 0
+
+
 def test_cli_plan_json_whynot_and_scenarios(planted: Workspace) -> None:
     runner = CliRunner(env={"COLUMNS": "200"})
     ws = str(planted.path)

@@ -246,6 +246,7 @@ def roadmap_entries(
     left_out: dict[str, str],
     source: str,
     held: Sequence[Item] = (),
+    settings: Settings | None = None,
 ) -> AuditedRoadmap:
     """Entries for every candidate (the file's rows planned, the others not) and capacity use.
 
@@ -279,7 +280,7 @@ def roadmap_entries(
         )
     entries = _with_bundle_credit(replace(problem, items=[*problem.items, *held]), entries)
     still_out = {k: v for k, v in left_out.items() if k not in held_ids}
-    entries = sort_entries([*entries, *left_out_entries(evaluation, still_out)])
+    entries = sort_entries([*entries, *left_out_entries(evaluation, still_out, settings)])
     return AuditedRoadmap(source=source, entries=entries, capacity=_capacity(problem, entries))
 
 
@@ -336,7 +337,7 @@ def audit_roadmap(
     planning = load_rows(workspace)
     problem, left_out = build_problem(evaluation, planning, settings)
     held = _held_items(rows, evaluation, planning, left_out, settings)
-    return roadmap_entries(rows, evaluation, problem, left_out, source, held)
+    return roadmap_entries(rows, evaluation, problem, left_out, source, held, settings)
 
 
 def _held_items(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from controltower.errors import InputError
 from controltower.optimize import explain as _explain
 from controltower.optimize.model import RoadmapProblem, RoadmapSolution, solve_roadmap
-from controltower.optimize.problem import build_problem, load_rows
+from controltower.optimize.problem import build_problem, load_rows, weighted_value
 from controltower.settings import Settings
 from controltower.value import Evaluation, evaluate
 from controltower.workspace import Workspace
@@ -168,9 +168,11 @@ def _entries(
     problem: RoadmapProblem,
     left_out: dict[str, str],
     solution: RoadmapSolution,
+    settings: Settings,
     *,
-    measure: str = "P50",
+    risk_averse: bool = False,
 ) -> list[RoadmapEntry]:
+    measure = _measure(risk_averse)
     names = {c.id: c.name for c in evaluation.candidates}
     shared = _shared_patterns(evaluation, set(solution.placements))
     entries = []
@@ -204,7 +206,7 @@ def _entries(
                 ),
             )
         )
-    entries.extend(left_out_entries(evaluation, left_out))
+    entries.extend(left_out_entries(evaluation, left_out, settings, risk_averse=risk_averse))
     return sort_entries(entries)
 
 
@@ -223,11 +225,26 @@ def _highspy_version() -> str:
         return "unknown"
 
 
-def left_out_entries(evaluation: Evaluation, left_out: dict[str, str]) -> list[RoadmapEntry]:
-    """Deferred entries for candidates that never entered the model (with why)."""
+def left_out_entries(
+    evaluation: Evaluation,
+    left_out: dict[str, str],
+    settings: Settings | None = None,
+    *,
+    risk_averse: bool = False,
+) -> list[RoadmapEntry]:
+    """Deferred entries for candidates that never entered the model (with why).
+
+    Their ``value`` is the weighted value they would bring (as for the deferred items the
+    optimizer saw), or 0 without ``settings``.
+    """
     entries = []
     for candidate_id, reason in left_out.items():
         candidate = evaluation.candidate(candidate_id)
+        value = (
+            weighted_value(candidate, settings, risk_averse=risk_averse)
+            if candidate is not None and settings is not None
+            else 0.0
+        )
         entries.append(
             RoadmapEntry(
                 capability_id=candidate_id,
@@ -239,7 +256,7 @@ def left_out_entries(evaluation: Evaluation, left_out: dict[str, str]) -> list[R
                 load={},
                 status="deferred",
                 reason=reason,
-                value=0.0,
+                value=value,
             )
         )
     return entries
@@ -290,7 +307,9 @@ def plan_roadmap(
     ]
     return Roadmap(
         periods=list(problem.periods),
-        entries=_entries(evaluation, problem, left_out, solution, measure=_measure(risk_averse)),
+        entries=_entries(
+            evaluation, problem, left_out, solution, settings, risk_averse=risk_averse
+        ),
         capacity=capacity,
         objective=solution.objective,
         meta={
@@ -342,7 +361,7 @@ def why_not(
     entry = next(
         (
             e
-            for e in _entries(evaluation, problem, {}, solution, measure=_measure(risk_averse))
+            for e in _entries(evaluation, problem, {}, solution, settings, risk_averse=risk_averse)
             if e.capability_id == capability_id
         ),
         None,
