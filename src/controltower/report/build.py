@@ -562,7 +562,15 @@ class _Builder:
         if model.fde_hours:
             parts.append(f"{hours(model.fde_hours)} of bespoke FDE work")
         if self.policy.money:
-            parts.append(f"{money(model.revenue_touched)} ARR touched")
+            payers = next((t.evidence_ids for t in model.terms if t.name == "revenue touched"), [])
+            parts.append(
+                f"{money(model.revenue_touched)} ARR touched"
+                + (
+                    f" (the {len(payers)} with signals)"
+                    if len(payers) != len(model.account_ids)
+                    else ""
+                )
+            )
             if candidate.value:
                 parts.append(f"P50 value {money(candidate.value.p50)}")
         return ", ".join(parts)

@@ -262,8 +262,8 @@ def candidate_value(
             name="reach",
             value=reach,
             unit="share",
-            explanation=f"{len(wide)} of {len(known)} touched accounts are mid-market, smb or "
-            "tier 2-3",
+            explanation=f"{len(wide)} of the {len(known)} accounts touched (by signals or custom "
+            "work) are mid-market, smb or tier 2-3",
             evidence_ids=[a.account_id for a in wide],
         ),
         Term(
