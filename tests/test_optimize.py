@@ -399,6 +399,16 @@ def test_roadmap_bundles_match_brute_force(seed: int, monkeypatch: pytest.Monkey
     assert solution.objective == pytest.approx(plan_value(p, starts))
 
 
+def test_a_risk_averse_plan_takes_deals_at_their_downside() -> None:
+    from controltower.optimize.bundle import downside_bundles
+
+    sure, risky = Bundle("sure", 100.0, ("a",)), Bundle("risky", 100.0, ("a", "b"))
+    kept = downside_bundles([sure, risky], {"a": 1.0, "b": 0.4})
+    # P10 of the triangular share range (0.5, 1, 1.5): 0.5 + sqrt(0.1 x 1 x 0.5).
+    assert kept[0].value == pytest.approx(100.0 * (0.5 + 0.05**0.5))
+    assert kept[1].value == 0.0  # needs b, delivered 4 times in 10: the deal may never close
+
+
 def test_bundle_counts_from_its_last_item_and_is_all_or_nothing() -> None:
     # The bundle (worth 10) needs a and b; one period fits only one of them (6 of 10 weeks
     # each), so the bundle completes in P1 (discounted 0.5) and c (worth 4) loses its room.

@@ -26,11 +26,18 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from controltower.domain import LIST_SEPARATOR, Account
 from controltower.optimize._highs import Milp, solve
 from controltower.optimize.model import Bundle, RoadmapProblem
 from controltower.settings import Settings
-from controltower.value.model import discount_per_period, growth_factor
+from controltower.value.model import (
+    SHARE_RANGE,
+    discount_per_period,
+    growth_factor,
+    triangular,
+)
 
 REQUIRES = "requires"
 """The accounts.csv attribute column naming the capability ids an account's deal needs."""
@@ -192,6 +199,23 @@ def bundle_value(account: Account, settings: Settings) -> float:
     reach = 1.0 + (settings.value.reach_uplift if wide else 0.0)
     b = planning.balance
     return float(revenue * 2.0 * (1.0 - b) * reach ** (2.0 * b - 1.0))
+
+
+def downside_bundles(bundles: Sequence[Bundle], delivery: Mapping[str, float]) -> list[Bundle]:
+    """The deals at their P10, for the risk-averse plan.
+
+    A deal closes only if every candidate it needs is delivered: when the chance of that
+    (the product of their delivery probabilities) is below 90%, its downside case is a
+    deal that never closes, worth 0; otherwise its revenue share is taken at the 10th
+    percentile of the value model's range (``SHARE_RANGE``), as a candidate's P10 is.
+    """
+    low, mode, high = (np.full(1, f, dtype=np.float64) for f in SHARE_RANGE)
+    share = float(triangular(np.full(1, 0.1, dtype=np.float64), low, mode, high)[0])
+    kept = []
+    for bundle in bundles:
+        closes = float(np.prod([delivery.get(r, 1.0) for r in bundle.requires]))
+        kept.append(replace(bundle, value=bundle.value * share if closes >= 0.9 else 0.0))
+    return kept
 
 
 def account_bundles(accounts: Sequence[Account], settings: Settings) -> list[Bundle]:

@@ -12,7 +12,7 @@ from controltower.decisions import store as decision_store
 from controltower.domain import Account, Capability, ModelConstraint, TeamCapacity
 from controltower.errors import InputError
 from controltower.ingest.contract import SPECS
-from controltower.optimize.bundle import account_bundles, apply_bundles
+from controltower.optimize.bundle import account_bundles, apply_bundles, downside_bundles
 from controltower.optimize.model import Item, RoadmapProblem
 from controltower.settings import Settings
 from controltower.store.rows import R, read_rows
@@ -147,6 +147,16 @@ def forbidden_reason(
     return ", ".join(reasons) if reasons else None
 
 
+def _delivery(evaluation: Evaluation) -> dict[str, float]:
+    """Each candidate's delivery probability (its value model's term)."""
+    return {
+        c.id: t.value
+        for c in evaluation.candidates
+        for t in c.model.terms
+        if t.name == "delivery probability"
+    }
+
+
 def _check_periods(periods: list[str], teams: list[TeamCapacity]) -> None:
     """Refuse planning periods that teams.csv has no row for at all (a settings mismatch).
 
@@ -233,7 +243,8 @@ def build_problem(
     )
     if settings.planning.value_mode == "bundles":
         shipped = {c.id for c in evaluation.candidates if c.status == "shipped"}
-        problem = apply_bundles(
-            problem, account_bundles(rows.accounts, settings), shipped, left_out
-        )
+        bundles = account_bundles(rows.accounts, settings)
+        if risk_averse:
+            bundles = downside_bundles(bundles, _delivery(evaluation))
+        problem = apply_bundles(problem, bundles, shipped, left_out)
     return problem, left_out
