@@ -154,6 +154,12 @@ def test_a_prerequisite_finishing_last_is_the_reason_and_whynot_names_it() -> No
     answer = why_not_problem(p, solution, "top", time_limit=5)
     assert not answer.forced_feasible
     assert "base" in answer.forced_reason and "team a" in answer.forced_reason
+    # The change that brings it in is on the prerequisite's team, not its own.
+    capacity = [c for c in answer.changes if c.kind == "capacity"]
+    assert {(c.team, c.period) for c in capacity} == {("a", "P0"), ("a", "P1")}
+    for change in capacity:
+        assert change.description.endswith("so its prerequisite base can finish earlier")
+        assert change.amount == pytest.approx(10.0, abs=0.5)
 
 
 def test_a_team_full_of_must_items_is_the_reason() -> None:

@@ -131,14 +131,12 @@ def bundle_summary(problem: RoadmapProblem, solution: RoadmapSolution) -> list[d
 
 def _late_prerequisites(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
     """Why an item cannot start after its planned prerequisites finish, or "" when it can."""
-    ends = {x: solution.placements[x].end for x in item.depends_on if x in solution.placements}
-    by_team = {i.id: i.team for i in problem.items}
-    if not ends:
+    late = _finishing_too_late(problem, item, solution)
+    if not late:
         return ""
-    ready = max(ends.values()) + 1
-    if any(s >= ready for s in problem.starts(item)):
-        return ""
-    last = [x for x, end in ends.items() if end + 1 == ready]
+    ready = solution.placements[late[0].id].end + 1
+    last = [x.id for x in late]
+    by_team = {x.id: x.team for x in late}
     after = (
         f"no period is left after them for its {item.effort:g} weeks on team {item.team}"
         if ready >= len(problem.periods)
@@ -402,6 +400,10 @@ def why_not(
             changes.append(Change("value", round(needed, 0), _value_change(problem, item, needed)))
     if stake:
         changes.extend(_capacity_changes(problem, item, solution, test, tolerance))
+        for prerequisite in _finishing_too_late(problem, item, solution):
+            changes.extend(
+                _capacity_changes(problem, prerequisite, solution, test, tolerance, bringing=item)
+            )
     capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
     others = [c for c in changes if c.kind != "capacity"]
     return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity, added)
@@ -423,12 +425,28 @@ def _value_change(problem: RoadmapProblem, item: Item, needed: float) -> str:
     return f"raise its weighted value from {money(item.value)} to {money(needed)}"
 
 
+def _finishing_too_late(
+    problem: RoadmapProblem, item: Item, solution: RoadmapSolution
+) -> list[Item]:
+    """Planned prerequisites after whose end the item has no start left (see deferred_reason)."""
+    by_id = {i.id: i for i in problem.items}
+    ends = {x: solution.placements[x].end for x in item.depends_on if x in solution.placements}
+    if not ends:
+        return []
+    ready = max(ends.values()) + 1
+    if any(s >= ready for s in problem.starts(item)):
+        return []
+    return [by_id[x] for x, end in sorted(ends.items()) if end + 1 == ready]
+
+
 def _capacity_changes(
     problem: RoadmapProblem,
     item: Item,
     solution: RoadmapSolution,
     test: Callable[[RoadmapProblem], bool],
     tolerance: float,
+    *,
+    bringing: Item | None = None,
 ) -> list[Change]:
     """The smallest capacity additions, one per run of periods, that bring the item in.
 
@@ -436,7 +454,9 @@ def _capacity_changes(
     (0, 1] (at 1 the item fits without displacing anything) and the smallest factor that
     brings the item into the optimal plan is found by bisection over exact re-solves, to
     ``tolerance`` weeks in total. Runs where even the full amount does not bring it in
-    (capacity is not what keeps it out) are left out.
+    (capacity is not what keeps it out) are left out. With ``bringing``, ``item`` is a
+    prerequisite of it that finishes too late: the runs are where the prerequisite could
+    go earlier, and ``test`` asks whether ``bringing`` gets in.
     """
     keep = 1.0 - problem.reserve
     periods = len(problem.periods)
@@ -462,11 +482,12 @@ def _capacity_changes(
             + ", ".join(f"{w:.1f} in {name}" for name, w in weeks.items())
             + ")"
         )
+        so = f", so its prerequisite {item.id} can finish earlier" if bringing else ""
         changes.append(
             Change(
                 "capacity",
                 round(scale * total, 2),
-                f"add {scale * total:.1f} usable weeks to team {item.team} {where}",
+                f"add {scale * total:.1f} usable weeks to team {item.team} {where}{so}",
                 team=item.team,
                 period=names[0],
                 weeks=weeks,
