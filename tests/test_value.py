@@ -123,16 +123,21 @@ def test_standardize_says_convergent_only_when_builds_were_compared() -> None:
     assert alone.reasons[0].startswith("standardize: broad and stable (no bespoke builds")
 
 
+def naming(guardrail_id: str, capability_id: str) -> Guardrail:
+    """A blocking guardrail whose applies_to names one capability (and no keywords)."""
+    return Guardrail(
+        guardrail_id=guardrail_id,
+        rule=f"Do not build {capability_id}",
+        severity="block",
+        owner_role="ai-architect",
+        applies_to=[capability_id],
+    )
+
+
 def test_a_guardrail_on_one_capability_does_not_reject_its_pattern() -> None:
     """applies_to forbids building the named capability, not the need it addresses (nor
     the other candidates addressing that need); keywords carry a guardrail to a pattern."""
-    named = Guardrail(
-        guardrail_id="g-one",
-        rule="No direct SQL on production",
-        severity="block",
-        owner_role="ai-architect",
-        applies_to=["cap-x"],
-    )
+    named = naming("g-one", "cap-x")
     view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
     result = assess_readiness(
         view,
@@ -201,13 +206,7 @@ def test_a_pattern_blocked_by_keyword_refuses_only_what_builds_the_blocked_need(
     view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
     texts = ["please fine-tune one model on all customers' tickets"] * len(evidence)
     blocked = assess(view, evidence, texts)
-    named = Guardrail(
-        guardrail_id="g-named",
-        rule="No auto-signing",
-        severity="block",
-        owner_role="ai-architect",
-        applies_to=["cap-sign"],
-    )
+    named = naming("g-named", "cap-sign")
 
     def of(candidate_id: str, text: str, *, proposed: bool = False) -> tuple[list[str], ...]:
         found = candidate_guardrails(
