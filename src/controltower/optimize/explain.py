@@ -168,6 +168,13 @@ def deferred_reason(
             f"weeks/period need {d} period(s) of team {item.team}; the plan has "
             f"{len(problem.periods)}"
         )
+    if not problem.has_stake(item):
+        if measure != "P50":
+            return (
+                f"no value at stake at {measure}, the value this risk-averse plan weighs: "
+                "its downside case is worth nothing (its P50 may be higher; see tower value)"
+            )
+        return "no value at stake (weighted value 0): nothing to gain from building it"
     note = _bundle_note(problem, item, solution)
     blocked = [x for x in item.depends_on if x in by_id and x not in solution.placements]
     if blocked:
@@ -188,13 +195,6 @@ def deferred_reason(
                 f"{x} (planned, value {money(solution.placements[x].value)})" for x in rivals
             )
         )
-    if not problem.has_stake(item):
-        if measure != "P50":
-            return (
-                f"no value at stake at {measure}, the value this risk-averse plan weighs: "
-                "its downside case is worth nothing (its P50 may be higher; see tower value)"
-            )
-        return "no value at stake (weighted value 0): nothing to gain from building it"
     used = solution.used.get(item.team, [0.0] * len(problem.periods))
     free = [max(0.0, u - w) for u, w in zip(usable, used, strict=True)]
     on_team = [i for i in problem.items if i.team == item.team and i.id in solution.placements]
