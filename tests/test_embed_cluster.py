@@ -196,3 +196,28 @@ def test_scale_aware_defaults() -> None:
     assert default_n_neighbors(4) == 3
     assert default_min_cluster_size(50) == 3
     assert default_min_cluster_size(100_000) == 32
+
+
+def test_a_need_stated_again_and_again_is_no_outlier() -> None:
+    """Three representatives of merged near-duplicates (one account saying the same thing
+    six times each) sit far from everything else: as single texts they are isolated, as
+    the 18 reports they stand for they form a pattern (the big account's repeated need)."""
+    rng = np.random.default_rng(0)
+    dim = 64
+
+    def around(centre: np.ndarray, noise: float, count: int) -> list[np.ndarray]:
+        rows = [centre + noise * rng.normal(size=dim) / np.sqrt(dim) for _ in range(count)]
+        return [r / np.linalg.norm(r) for r in rows]
+
+    rows: list[np.ndarray] = []
+    for _ in range(8):
+        centre = rng.normal(size=dim)
+        rows += around(centre / np.linalg.norm(centre), 0.12, 25)
+    centre = rng.normal(size=dim)
+    rows += around(centre / np.linalg.norm(centre), 0.9, 3)
+    X = np.array(rows, dtype=np.float32)
+    alone = cluster_embeddings(X, seed=0).labels
+    assert (alone[-3:] == -1).all()
+    weighted = cluster_embeddings(X, seed=0, weights=[1] * 200 + [6, 6, 6]).labels
+    assert weighted[-1] >= 0 and len(set(weighted[-3:])) == 1
+    assert not set(weighted[-3:]) & set(weighted[:200])

@@ -163,13 +163,26 @@ def _relabel_by_size(labels: npt.ArrayLike) -> IntArray:
     return out
 
 
-def _drop_small(labels: IntArray, min_size: int) -> IntArray:
-    """Label members of clusters smaller than ``min_size`` as outliers (-1)."""
+def _drop_small(labels: IntArray, min_size: int, weights: IntArray | None = None) -> IntArray:
+    """Label members of clusters smaller than ``min_size`` as outliers (-1).
+
+    A cluster's size is the sum of its rows' ``weights`` (1 each by default).
+    """
     out = labels.copy()
     kept = out >= 0
     if kept.any():
-        sizes = np.bincount(out[kept])
+        sizes = np.bincount(out[kept], weights=None if weights is None else weights[kept])
         out[kept & (sizes[np.maximum(out, 0)] < min_size)] = -1
+    return out
+
+
+def _weights(X: FloatMatrix, weights: npt.ArrayLike | None) -> IntArray:
+    """Items per row (1 each when None), checked against the rows of ``X``."""
+    if weights is None:
+        return np.ones(len(X), dtype=np.int64)
+    out = np.asarray(weights, dtype=np.int64)
+    if out.shape != (len(X),) or (out < 1).any():
+        raise ValueError("weights must give every row a count of at least 1")
     return out
 
 
@@ -301,6 +314,7 @@ def _cluster_leiden(
     min_cluster_size: int | None = None,
     outlier_z: float | None = DEFAULT_OUTLIER_Z,
     exact_knn_max: int = EXACT_KNN_MAX,
+    weights: npt.ArrayLike | None = None,
 ) -> tuple[IntArray, dict[str, object]]:
     """Leiden communities (modularity) of the shared-neighbour kNN graph.
 
@@ -315,11 +329,17 @@ def _cluster_leiden(
         outlier_z: A text whose mean similarity to its neighbours is this many robust
             standard deviations below the corpus median is an outlier; None: none are.
         exact_knn_max: Largest n searched by brute force; above it an approximate index.
+        weights: How many items each row stands for (merged near-duplicates; default 1
+            each). A row standing for several is never isolated, and a community's size
+            for ``min_cluster_size`` is the items its rows stand for: a need stated again
+            and again is no outlier, even when one account stated it.
 
     Returns:
         Labels and the resolved parameters.
     """
-    settings = _GraphSettings(n_neighbors, resolution, min_cluster_size, outlier_z, exact_knn_max)
+    settings = _GraphSettings(
+        n_neighbors, resolution, min_cluster_size, outlier_z, exact_knn_max, _weights(X, weights)
+    )
     return _graph_method(_leiden_membership, X, seed, settings)
 
 
@@ -332,6 +352,7 @@ class _GraphSettings:
     min_cluster_size: int | None
     outlier_z: float | None
     exact_knn_max: int
+    weights: IntArray
 
 
 def _graph_method(
@@ -364,8 +385,9 @@ def _graph_method(
         chosen, membership, scores = _best_resolution(X, graph, weight_list, communities, seed)
         params |= {"resolution": chosen, "silhouette_by_resolution": scores}
     if settings.outlier_z is not None:
-        membership = np.where(_isolated(similarities, settings.outlier_z), -1, membership)
-    return _drop_small(membership, min_size), params
+        alone = _isolated(similarities, settings.outlier_z) & (settings.weights <= 1)
+        membership = np.where(alone, -1, membership)
+    return _drop_small(membership, min_size, settings.weights), params
 
 
 def _best_resolution(
@@ -461,6 +483,7 @@ def _cluster_louvain(
     min_cluster_size: int | None = None,
     outlier_z: float | None = DEFAULT_OUTLIER_Z,
     exact_knn_max: int = EXACT_KNN_MAX,
+    weights: npt.ArrayLike | None = None,
 ) -> tuple[IntArray, dict[str, object]]:
     """Louvain (igraph multilevel) on the same graph as ``leiden``; for comparison.
 
@@ -472,11 +495,14 @@ def _cluster_louvain(
         min_cluster_size: Smaller communities become outliers.
         outlier_z: Isolation cut-off, as for ``leiden``.
         exact_knn_max: Largest n searched by brute force.
+        weights: Items per row, as for ``leiden``.
 
     Returns:
         Labels and the resolved parameters.
     """
-    settings = _GraphSettings(n_neighbors, resolution, min_cluster_size, outlier_z, exact_knn_max)
+    settings = _GraphSettings(
+        n_neighbors, resolution, min_cluster_size, outlier_z, exact_knn_max, _weights(X, weights)
+    )
     return _graph_method(_louvain_membership, X, seed, settings)
 
 

@@ -207,15 +207,21 @@ def _spread(assignment: dict[int, str | None], rep: NDArray[np.intp]) -> None:
             assignment[index] = assignment.get(representative)
 
 
-def find_clusters(vectors: Vectors, config: SynthesisSettings) -> NDArray[np.int64]:
+def find_clusters(
+    vectors: Vectors, config: SynthesisSettings, weights: Sequence[int] | None = None
+) -> NDArray[np.int64]:
     """Cluster unit vectors into patterns (label -1: an outlier) with the pattern settings.
 
     Leiden communities of the k-nearest-neighbour graph (the method chosen by the
     benchmarks in ``bench/cluster_quality.py``), with the neighbours and resolution of
-    :func:`pattern_clustering_params`.
+    :func:`pattern_clustering_params`. ``weights``: the items each vector stands for
+    (a representative of merged near-duplicates stands for its group).
     """
     return cluster_embeddings(
-        vectors, seed=config.seed, **pattern_clustering_params(len(vectors), config)
+        vectors,
+        seed=config.seed,
+        weights=weights,
+        **pattern_clustering_params(len(vectors), config),
     ).labels
 
 
@@ -239,11 +245,11 @@ def cluster_all(
 ) -> dict[int, str | None]:
     """Cluster every distinct item; clusters inherit ids from the previous patterns."""
     unique = [i for i in range(len(evidence.items)) if rep[i] == i]
-    labels = find_clusters(vectors[unique], config)
-    groups = _clusters_of(np.asarray(labels), unique)
     followers: dict[int, list[int]] = defaultdict(list)
     for index, representative in enumerate(rep.tolist()):
         followers[representative].append(index)
+    labels = find_clusters(vectors[unique], config, [len(followers[i]) for i in unique])
+    groups = _clusters_of(np.asarray(labels), unique)
     keys = [
         {evidence.items[i].key for member in group for i in followers[member]} for group in groups
     ]
@@ -340,7 +346,8 @@ def _form_new_patterns(
     pool = [i for i, pid in assignment.items() if pid is None and rep[i] == i]
     if not new.intersection(pool) or len(pool) < 3:
         return
-    labels = find_clusters(vectors[pool], config)
+    counts = np.bincount(rep, minlength=len(rep))
+    labels = find_clusters(vectors[pool], config, [int(counts[i]) for i in pool])
     fresh = next_pattern_ids(evidence.stored, {pid for pid in assignment.values() if pid})
     for group in _clusters_of(np.asarray(labels), pool):
         if new.intersection(group):
