@@ -45,6 +45,19 @@ def test_partial_file_takes_defaults() -> None:
         ("[economics]\nfde_hourly_cost = inf\n", "economics.fde_hourly_cost"),
         ("[planning]\nhorizon_periods = false\n", "planning.horizon_periods"),
         ("[planning]\nperiods = [true]\n", "planning.periods.0"),
+        # values that crashed the Monte Carlo or overflowed the solver, or changed the plan
+        # silently
+        ("[value]\nseed = -1\n", "value.seed"),
+        ("[synthesis]\nseed = -1\n", "synthesis.seed"),
+        ("[economics]\nfde_hourly_cost = 1e308\n", "economics.fde_hourly_cost"),
+        ("[value]\nreach_uplift = 1e300\n", "value.reach_uplift"),
+        (
+            "[value]\nfeasibility_success = {yes = 5.0, partial = 0.5, no = 0}\n",
+            "value.feasibility_success",
+        ),
+        ("[value]\nfeasibility_success = {maybe = 0.5}\n", "value.feasibility_success"),
+        ('[planning]\nperiods = ["2027-Q1", "2027-Q1"]\n', "planning.periods"),
+        ('[planning]\nperiods = ["", "2027-Q1"]\n', "planning.periods"),
     ],
 )
 def test_bad_settings_name_the_key(text: str, column: str) -> None:

@@ -8,10 +8,17 @@ the column order of the contract: required columns first, then optional ones.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 LIST_SEPARATOR = ";"
 
@@ -57,9 +64,35 @@ def _check_decimal(value: Any) -> Any:
     return value
 
 
+EARLIEST_EVIDENCE = date(1990, 1, 1)
+"""No evidence (a note, a build, a usage reading, a shipment) is older than this."""
+
+
+def latest_evidence() -> date:
+    """The latest date evidence may carry: a year from today (clocks and time zones vary)."""
+    return date.today() + timedelta(days=366)
+
+
+def _check_evidence_date(value: date) -> date:
+    """An observation's date: not before 1990, not more than a year ahead of today.
+
+    One stray year (2099 for 2009, 0001) moves every trend, recurrence window and value
+    that reads the evidence dates, so such a date is refused rather than believed.
+    """
+    if not EARLIEST_EVIDENCE <= value <= latest_evidence():
+        raise ValueError(
+            f"a date of evidence lies between {EARLIEST_EVIDENCE} and a year from today "
+            f"({latest_evidence()}), got {value}"
+        )
+    return value
+
+
 Whole = Annotated[int, BeforeValidator(_check_whole)]
 Number = Annotated[float, BeforeValidator(_check_decimal)]
 IsoDate = Annotated[date, BeforeValidator(_check_iso_date)]
+EvidenceDate = Annotated[
+    date, BeforeValidator(_check_iso_date), AfterValidator(_check_evidence_date)
+]
 IdList = Annotated[list[str], BeforeValidator(_split_list)]
 Id = Annotated[str, Field(min_length=1)]
 
@@ -98,7 +131,7 @@ class Account(Row):
     segment: Segment
     industry: str
     tier: Whole = Field(ge=1, le=3)
-    arr: Number = Field(ge=0)
+    arr: Number = Field(ge=0, le=1e13)
     region: str | None = None
     renewal_date: IsoDate | None = None
     health: Number | None = Field(default=None, ge=0, le=1)
@@ -108,7 +141,7 @@ class Signal(Row):
     """One piece of field evidence: an FDE note, ticket, call note, request, survey answer."""
 
     signal_id: Id
-    date: IsoDate
+    date: EvidenceDate
     source: Source
     text: str = Field(min_length=1)
     account_id: Id
@@ -125,7 +158,7 @@ class Deployment(Row):
     deployment_id: Id
     account_id: Id
     phase: Phase
-    started: IsoDate
+    started: EvidenceDate
     fde_hours: Number = Field(ge=0)
     ended: IsoDate | None = None
     status: str | None = None
@@ -142,7 +175,7 @@ class CustomWork(Row):
 
     work_id: Id
     account_id: Id
-    date: IsoDate
+    date: EvidenceDate
     description: str = Field(min_length=1)
     fde_hours: Number = Field(ge=0)
     deployment_id: str | None = None
@@ -180,6 +213,12 @@ class Capability(Row):
             raise ColumnError("depends_on", "a capability cannot depend on itself")
         if self.capability_id in self.excludes:
             raise ColumnError("excludes", "a capability cannot exclude itself")
+        shipped = self.attributes.get("shipped", "").strip()
+        if shipped:
+            try:
+                _check_evidence_date(date.fromisoformat(_check_iso_date(shipped)))
+            except ValueError as exc:
+                raise ColumnError("shipped", f"not a shipping date: {exc}") from None
         return self
 
 
@@ -233,7 +272,7 @@ class Stance(Row):
 class Usage(Row):
     """A usage measurement of a shipped capability at an account."""
 
-    date: IsoDate
+    date: EvidenceDate
     account_id: Id
     capability_id: Id
     metric: Id

@@ -48,6 +48,18 @@ class PlanningSettings(_Section):
         description="Planning periods in order, e.g. ['2027-Q1', '2027-Q2']. Empty: the "
         "periods named in teams.csv, in sorted order.",
     )
+
+    @field_validator("periods")
+    @classmethod
+    def _distinct_periods(cls, value: list[str]) -> list[str]:
+        """Named periods, each once."""
+        if any(not p.strip() for p in value):
+            raise ValueError("a planning period has no name")
+        repeated = sorted({p for p in value if value.count(p) > 1})
+        if repeated:
+            raise ValueError(f"planning period(s) named twice: {', '.join(repeated)}")
+        return value
+
     horizon_periods: int = Field(
         8,
         ge=1,
@@ -89,7 +101,10 @@ class EconomicsSettings(_Section):
     """Cost of goods sold: what an FDE hour costs and how the customer base grows."""
 
     fde_hourly_cost: float = Field(
-        150.0, gt=0, description="Fully loaded cost of one FDE hour, in the currency of ARR."
+        150.0,
+        gt=0,
+        le=1e6,
+        description="Fully loaded cost of one FDE hour, in the currency of ARR.",
     )
     fde_hours_per_year: float = Field(
         1600.0, gt=0, description="Billable FDE hours one FDE delivers in a year (for headcount)."
@@ -233,7 +248,12 @@ class SynthesisSettings(_Section):
     )
     key_phrases: int = Field(6, ge=1, le=20, description="Key phrases listed per pattern.")
     batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
-    seed: int = Field(0, description="Seed of every random choice in synthesis (reproducible).")
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**32 - 1,
+        description="Seed of every random choice in synthesis (reproducible).",
+    )
 
 
 class ImportSettings(_Section):
@@ -297,18 +317,21 @@ class ValueSettings(_Section):
     reach_uplift: float = Field(
         0.25,
         ge=0.0,
+        le=10.0,
         description="Value uplift at full reach beyond the biggest accounts (all touched "
         "accounts mid-market, smb or tier 2-3): value times (1 + uplift x reach share).",
     )
     fit_uplift: float = Field(
         0.25,
         ge=0.0,
+        le=10.0,
         description="Value uplift at full strategic fit (the candidate's themes carry every "
         "theme weight): value times (1 + uplift x fit).",
     )
     engineer_week_cost: float = Field(
         6000.0,
         gt=0,
+        le=1e8,
         description="Fully loaded cost of one engineer-week of platform work, in the currency "
         "of ARR (the cost side of ROI).",
     )
@@ -320,7 +343,23 @@ class ValueSettings(_Section):
     draws: int = Field(
         2000, ge=100, le=100_000, description="Monte Carlo draws per candidate (P10/P50/P90)."
     )
-    seed: int = Field(0, description="Seed of the Monte Carlo draws (same seed, same figures).")
+
+    @field_validator("feasibility_success")
+    @classmethod
+    def _three_probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        """Exactly the feasibilities yes, partial and no, each a probability."""
+        if set(value) != {"yes", "partial", "no"}:
+            raise ValueError("give exactly the keys yes, partial and no")
+        if any(not 0.0 <= p <= 1.0 for p in value.values()):
+            raise ValueError("each is a probability between 0 and 1")
+        return value
+
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**32 - 1,
+        description="Seed of the Monte Carlo draws (same seed, same figures).",
+    )
     ease_half_weeks: float = Field(
         8.0,
         gt=0,
