@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import small_bundle, snapshot, write_bundle, write_csv
 from controltower.errors import BundleError, InputError
 from controltower.ingest.bundle import import_bundle, validate_bundle
-from controltower.workspace import Workspace
+from controltower.workspace import Workspace, init_workspace, open_workspace
 
 
 def refused(bundle: Path, workspace: Workspace) -> BundleError:
@@ -512,3 +513,28 @@ def test_parallel_writer_rolls_back_a_bad_bundle(tmp_path: Path, workspace: Work
     with pytest.raises(BundleError):
         import_bundle(write_bundle(tmp_path / "b", files), workspace=workspace, parallel=True)
     assert snapshot(workspace) == before
+
+
+def test_two_imports_at_once_wait_for_each_other(tmp_path: Path, workspace: Workspace) -> None:
+    """Each import read the store, then wrote on that reading: run together on an empty
+    workspace, both took the "all new" path and one crashed on a duplicate key."""
+    bundle = write_bundle(tmp_path / "b")
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with open_workspace(workspace.path) as own:
+                import_bundle(bundle, workspace=own, parallel=False)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    with workspace.reading():  # hold both imports back until both are waiting
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with init_workspace(tmp_path / "alone") as single:
+        import_bundle(bundle, workspace=single)
+        assert snapshot(workspace) == snapshot(single)

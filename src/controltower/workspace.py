@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from controltower.store import db
 
 DB_FILE = "tower.db"
 SETTINGS_FILE = "workspace.toml"
+LOCK_FILE = ".tower.lock"
+"""Held exclusively by an import, shared by readers that must see one moment (an export)."""
 ENV_WORKSPACE = "TOWER_WORKSPACE"
 
 
@@ -40,6 +44,38 @@ class Workspace:
         """Replace the workspace's settings, writing the file atomically."""
         write_atomically(self.settings_path, settings.to_toml())
         self.settings = settings
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the workspace for a change that reads, then writes (an import).
+
+        Two imports at once each read what is stored, then wrote on a stale reading (a
+        duplicate-key crash); a second import, or a reader of :meth:`reading`, now waits
+        for the first to finish. A lock on ``.tower.lock`` (POSIX ``flock``; none where
+        the platform has no ``fcntl``).
+        """
+        with self._lock(exclusive=True):
+            yield
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the workspace for reads that must see one moment (not half an import)."""
+        with self._lock(exclusive=False):
+            yield
+
+    @contextmanager
+    def _lock(self, *, exclusive: bool) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            yield
+            return
+        with open(self.path / LOCK_FILE, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
         """Release the store's connections."""

@@ -576,6 +576,14 @@ def import_bundle(
     """
     if not bundle.is_dir():
         raise InputError(f"{bundle} is not a folder; a bundle is a folder of CSV files")
+    with workspace.writing():
+        return _import(bundle, workspace, progress, parallel)
+
+
+def _import(
+    bundle: Path, workspace: Workspace, progress: Progress | None, parallel: bool | None
+) -> ImportReport:
+    """:func:`import_bundle` once the workspace is held: read what is stored, then write."""
     with workspace.engine.connect() as connection:
         known = _Known.from_store(connection)
     if parallel is None:
