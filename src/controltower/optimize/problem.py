@@ -165,6 +165,22 @@ def _check_periods(periods: list[str], teams: list[TeamCapacity]) -> None:
     different periods.
     """
     known = sorted({t.period for t in teams})
+    planned = {p.strip().casefold(): p for p in periods}
+    misspelt = sorted(
+        {
+            f"{t.team} {t.period!r} (planning period {planned[t.period.strip().casefold()]!r})"
+            for t in teams
+            if t.period not in periods and t.period.strip().casefold() in planned
+        }
+    )
+    if misspelt:
+        # A row for "2027-q1" beside planning period "2027-Q1" was dropped silently, and
+        # the team planned as if it had no capacity then.
+        raise InputError(
+            "teams.csv names a planning period spelt otherwise: "
+            + "; ".join(misspelt)
+            + ": write it exactly as planning.periods does"
+        )
     if known and not set(periods) & set(known):
         raise InputError(
             f"no team has capacity in the planning periods ({', '.join(periods)}): "
