@@ -317,6 +317,16 @@ def test_decision_snapshots_the_evidence_and_positions(ws: Workspace) -> None:
     assert decided_subjects(ws) == {"cap-sso"}
 
 
+def test_a_logged_choice_in_another_case_is_the_named_choice(ws: Workspace) -> None:
+    from controltower.decisions.models import Decision
+
+    decision = record_decision(ws, "cap-sso", choice="refuse", rationale="r", decided_by="kim")
+    logged = decision.model_dump(mode="json") | {"choice": "Refuse "}
+    # From decisions.jsonl, "Refuse" was free text that held nothing out of the plan.
+    assert Decision.model_validate(logged).choice == "refuse"
+    assert Decision.model_validate(logged | {"choice": "Ship it Q3"}).choice == "Ship it Q3"
+
+
 def test_subject_is_validated_and_triggers_must_be_available_and_not_yet_hold(
     ws: Workspace,
 ) -> None:

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from controltower.domain import IsoDate
 
@@ -111,6 +111,16 @@ class Decision(_Record):
         default_factory=list, description="Reopen triggers in the trigger language."
     )
     supersedes: str | None = Field(None, pattern=DECISION_ID.pattern)
+
+    @field_validator("choice")
+    @classmethod
+    def _named_choice_as_named(cls, value: str) -> str:
+        """A named choice in any case or spacing ("Refuse ") is that choice ("refuse").
+
+        Kept as written, "Refuse" was a free-text choice that held nothing out of the plan.
+        """
+        named = value.strip().lower()
+        return named if named in CHOICES else value
 
     def dissent(self) -> list[Position]:
         """Positions that argued against the choice (none for a free-text choice)."""
