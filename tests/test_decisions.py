@@ -762,7 +762,7 @@ def test_cli_decide_asks_at_a_terminal_and_refuses_without_one(
 
 
 def test_holding_back_a_request_whose_candidate_is_planned_says_it_binds_nothing(
-    ws: Workspace,
+    ws: Workspace, tmp_path: Path
 ) -> None:
     decision = decide(ws, "sso-2", "refuse", rationale="one customer's ask")
     status_by_id = {e: s for e, (s, _) in statuses(ws).items()}
@@ -775,7 +775,14 @@ def test_holding_back_a_request_whose_candidate_is_planned_says_it_binds_nothing
         "does not bind the roadmap, which plans cap-sso (now), cap-admin (next) for this request"
     )
     # A request no candidate serves, or a decision that goes ahead, contradicts nothing.
-    decide(ws, "sso-5", "refuse")
+    files = company()
+    files["signals"] = [
+        dict(files["signals"][0], signal_id="odd-1", account_id="acc-hooli", text="Invoice PDF")
+    ]
+    del files["deployments"], files["custom_work"], files["capabilities"], files["teams"]
+    import_bundle(write_bundle(tmp_path / "odd", files), workspace=ws)
+    ensure_synthesized(ws, embedder=HashingEmbedder())
+    decide(ws, "odd-1", "refuse")
     decide(ws, "sso-2", "build", rationale="reopened", supersedes=decision)
     assert [s.effect for s in review_workspace(ws, roadmap_status=status_by_id).standing] == [
         None,
