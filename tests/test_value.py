@@ -114,6 +114,24 @@ def test_broad_stable_pattern_is_standardize() -> None:
     assert result.convergence == pytest.approx(1.0)
 
 
+def test_a_pattern_of_praise_is_not_standardized() -> None:
+    view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
+    common = {
+        "texts": ["The team loved the clause summary"] * len(evidence),
+        "evidence_accounts": evidence,
+        "work_vectors": np.zeros((0, 4), dtype=np.float32),
+        "guardrails": GUARDRAILS,
+        "candidate_ids": [],
+        "arr": ARR,
+        "as_of": AS_OF,
+        "config": ReadinessSettings(),
+    }
+    assert assess_readiness(view, **common, praise_share=0.5).recommendation == "standardize"
+    liked = assess_readiness(view, **common, praise_share=0.8)
+    assert liked.recommendation == "watch"
+    assert "80% of its signals are praise" in liked.reasons[0]
+
+
 def test_standardize_says_convergent_only_when_builds_were_compared() -> None:
     view, evidence = pattern(["a", "b", "c", "d"], first=date(2026, 1, 5), months=6, industries=3)
     compared = assess(view, evidence, vectors=np.eye(1, 4, dtype=np.float32).repeat(3, axis=0))

@@ -166,8 +166,15 @@ def _readiness(
             arr=arr,
             as_of=inputs.as_of,
             config=inputs.settings.readiness,
+            praise_share=_praise_share(inputs, pattern.signal_ids),
         )
     return result
+
+
+def _praise_share(inputs: ValueInputs, signal_ids: Sequence[str]) -> float:
+    """Share of the signals that are praise (0 without signals)."""
+    kinds = [inputs.signals[s].kind for s in signal_ids if s in inputs.signals]
+    return sum(k == "praise" for k in kinds) / len(kinds) if kinds else 0.0
 
 
 def _simulate(values: Sequence[CandidateValue], inputs: ValueInputs, seed: int) -> None:

@@ -175,6 +175,7 @@ def assess_readiness(
     arr: Mapping[str, float],
     as_of: date,
     config: ReadinessSettings,
+    praise_share: float = 0.0,
 ) -> Readiness:
     """Assess one pattern.
 
@@ -188,6 +189,8 @@ def assess_readiness(
         arr: ARR by account id (every account of the workspace).
         as_of: Latest evidence date of the workspace.
         config: The readiness thresholds.
+        praise_share: Share of its signals of kind ``praise``: above half, the pattern
+            says what customers like, not a need to build (``watch``, not standardize).
     """
     rec = pattern.recurrence
     accounts = rec.accounts if rec else 0
@@ -271,6 +274,11 @@ def assess_readiness(
             premature.append(
                 "its texts have no words that name a need (only symbols, numbers or links): "
                 "read them before acting"
+            )
+        if praise_share > 0.5:
+            premature.append(
+                f"{praise_share:.0%} of its signals are praise: what customers like, not a "
+                "need to build"
             )
         if recent:
             premature.append(f"first seen only {age_days} days ago (< {config.recent_days})")
