@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import write_bundle
@@ -395,3 +396,32 @@ def test_key_phrases_in_any_script_and_never_from_links() -> None:
     assert "données" in french and not any("donn " in p or p == "donn" for p in french)
     assert "検索" in japanese
     assert links == []
+
+
+def test_a_cluster_of_builds_alone_joins_the_requests_it_answers() -> None:
+    """Build descriptions are phrased alike and unlike the requests for the same need: a
+    cluster of builds alone joins the request cluster it is clearly closest to (closer
+    than two request clusters ever are), and one close to nothing stays apart."""
+    from controltower.synthesize.pipeline import join_builds
+
+    rng = np.random.default_rng(3)
+    dim = 32
+    centres = rng.normal(size=(6, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+
+    def rows(centre: np.ndarray, count: int) -> list[np.ndarray]:
+        found = [centre + 0.2 * rng.normal(size=dim) / np.sqrt(dim) for _ in range(count)]
+        return [r / np.linalg.norm(r) for r in found]
+
+    near = centres[0] + 0.5 * centres[5]  # builds for request cluster 0, phrased otherwise
+    vectors = np.array(
+        [r for c in range(5) for r in rows(centres[c], 6)]
+        + rows(near / np.linalg.norm(near), 4)
+        + rows(centres[5], 4),  # builds for a need nobody asked for in writing
+        dtype=np.float32,
+    )
+    labels = np.array([c for c in range(5) for _ in range(6)] + [5] * 4 + [6] * 4)
+    is_work = np.array([False] * 30 + [True] * 8)
+    joined = join_builds(labels, vectors, is_work)
+    assert (joined[30:34] == 0).all()
+    assert (joined[34:] == 6).all() and (joined[:30] == labels[:30]).all()

@@ -46,6 +46,7 @@ __all__ = [
     "cluster_embeddings",
     "default_min_cluster_size",
     "default_n_neighbors",
+    "unit_centroid",
 ]
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -108,6 +109,16 @@ def default_n_neighbors(n: int) -> int:
 def default_min_cluster_size(n: int) -> int:
     """Smallest group reported as a theme: 3, rising to about sqrt(n)/10 for large n."""
     return max(3, round(math.sqrt(n) / 10))
+
+
+def unit_centroid(vectors: FloatMatrix) -> FloatMatrix:
+    """The normalised mean of unit rows (a zero vector for none)."""
+    if len(vectors) == 0:
+        return np.zeros(vectors.shape[1], dtype=np.float32)
+    mean = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    centroid: FloatMatrix = (mean / norm if norm > 0 else mean).astype(np.float32)
+    return centroid
 
 
 def cluster_embeddings(

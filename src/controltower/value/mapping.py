@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from controltower.domain import Capability
+from controltower.synthesize.cluster import unit_centroid
 from controltower.synthesize.view import PatternView
 
 FloatMatrix = NDArray[np.float32]
@@ -158,16 +159,6 @@ def similarity_links(
             if scores[row, col] >= threshold
         ]
     return links
-
-
-def unit_centroid(vectors: FloatMatrix) -> NDArray[np.float32]:
-    """The normalised mean of unit rows (a zero vector for none)."""
-    if len(vectors) == 0:
-        return np.zeros(vectors.shape[1], dtype=np.float32)
-    mean = vectors.mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    centroid: NDArray[np.float32] = (mean / norm if norm > 0 else mean).astype(np.float32)
-    return centroid
 
 
 def propose(
