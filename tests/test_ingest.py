@@ -297,7 +297,18 @@ def test_missing_required_file(tmp_path: Path, workspace: Workspace) -> None:
     assert messages(error) == ["signals.csv:0:-: required file is missing from the bundle"]
 
 
-@pytest.mark.parametrize("name", ["Workspace.toml", "workspace.tml", "decisions.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Workspace.toml",
+        "workspace.tml",
+        "decisions.json",
+        "workspace.toml.txt",  # Windows hides the extension it adds
+        "usage.csv.txt",
+        "themes.tsv",
+        "Accounts.CSV",
+    ],
+)
 def test_a_misnamed_settings_or_decision_file_is_refused(
     tmp_path: Path, workspace: Workspace, name: str
 ) -> None:

@@ -455,26 +455,33 @@ def _bundle_files(bundle: Path, problems: _Problems) -> tuple[list[FileSpec], li
         raise InputError(f"{bundle} is not a folder; a bundle is a folder of CSV files")
     by_name = {spec.filename: spec for spec in SPECS}
     names = sorted(path.name for path in bundle.iterdir() if path.is_file())
+    meant = {
+        expected.split(".", 1)[0]: expected
+        for expected in [*by_name, SETTINGS_FILE, DECISIONS_FILE]
+    }
     ignored: list[str] = []
     for name in names:
+        if name in by_name or name in (SETTINGS_FILE, DECISIONS_FILE):
+            continue
+        if name in IGNORED_FILES:
+            ignored.append(name)
+            continue
         lowered = name.lower()
-        for expected in (SETTINGS_FILE, DECISIONS_FILE):
-            # workspace.tml, Workspace.toml, decisions.json: meant, but would be skipped
-            if name != expected and lowered.rsplit(".", 1)[0] == expected.rsplit(".", 1)[0]:
-                problems(Problem(name, 0, "-", f"not read: the file must be named {expected}"))
-        if lowered.endswith(".csv") and name not in by_name:
-            if name in IGNORED_FILES:
-                ignored.append(name)
-            else:
-                problems(
-                    Problem(
-                        name,
-                        0,
-                        "-",
-                        "not a file of the import contract; expected one of "
-                        + ", ".join(sorted(by_name)),
-                    )
+        expected = meant.get(lowered.split(".", 1)[0])
+        if expected is not None:
+            # Workspace.toml, workspace.tml, decisions.json, usage.csv.txt, themes.tsv:
+            # meant as a file of the contract, but it would be skipped
+            problems(Problem(name, 0, "-", f"not read: the file must be named {expected}"))
+        elif lowered.endswith(".csv"):
+            problems(
+                Problem(
+                    name,
+                    0,
+                    "-",
+                    "not a file of the import contract; expected one of "
+                    + ", ".join(sorted(by_name)),
                 )
+            )
     for spec in SPECS:
         if spec.required_file and spec.filename not in names:
             problems(Problem(spec.filename, 0, "-", "required file is missing from the bundle"))
