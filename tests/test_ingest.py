@@ -97,6 +97,8 @@ def test_references_may_point_into_the_workspace(tmp_path: Path, workspace: Work
         ("capabilities", "shipped", "20/04/2026", "not a shipping date: expected an ISO 8601"),
         ("capabilities", "shipped", "2026-04-31", "not a shipping date: day is out of range"),
         ("accounts", "arr", "1e300", "less than or equal to 10000000000000"),
+        ("accounts", "account_id", "a;1", "an id cannot hold ';'"),
+        ("signals", "signal_id", "s\x1b1", "an id cannot hold control characters"),
     ],
 )
 def test_implausible_values_are_refused_not_believed(

@@ -94,7 +94,21 @@ EvidenceDate = Annotated[
     date, BeforeValidator(_check_iso_date), AfterValidator(_check_evidence_date)
 ]
 IdList = Annotated[list[str], BeforeValidator(_split_list)]
-Id = Annotated[str, Field(min_length=1)]
+
+
+def _check_id(value: str) -> str:
+    """An id other rows can name: no control characters, no list separator."""
+    if LIST_SEPARATOR in value:
+        raise ValueError(
+            f"an id cannot hold {LIST_SEPARATOR!r}: lists of ids are split on it, so no row "
+            "could name this one"
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("an id cannot hold control characters (tab, newline, NUL, escape)")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1), AfterValidator(_check_id)]
 
 Segment = Literal["enterprise", "mid-market", "smb"]
 Source = Literal[
