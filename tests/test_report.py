@@ -254,6 +254,9 @@ def test_the_escape_kpi_agrees_with_the_trap_check(planted: Workspace, plan: Pla
     def kpi(p: Plan) -> tuple[str, str]:
         view = build_view(p, load_evidence(planted, p, settings), policy_for("exec"), settings)
         found = next(k for k in view.brief.kpis if k.label == "Escapes high-touch trap")
+        # The economics section says the same (it said "Escape ...: 2027-Q2" regardless).
+        assert view.economics is not None
+        assert ("no escape" in view.economics.verdict) == (found.value == "not yet")
         return found.value, found.detail
 
     trap = Finding(

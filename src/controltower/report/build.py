@@ -419,10 +419,18 @@ class _Builder:
             )
             for p in economics.periods
         ]
+        trap = next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
         return EconomicsView(
             rows=rows,
             escape=economics.escape_period or "not within the horizon",
             escape_without=economics.escape_period_without or "not within the horizon",
+            verdict=(
+                f"That is no escape from the high-touch trap yet: hours per new deployment "
+                f"fall {-trap.value:.0%} over the horizon, short of the {-trap.threshold:.0%} "
+                "the check needs (see the risks)."
+                if trap is not None and economics.escape_period is not None
+                else ""
+            ),
             assumptions=economics.assumptions,
             refs=self.link.refs(economics.evidence, self.settings.ids_per_claim),
         )

@@ -227,6 +227,11 @@ class EconomicsView(BaseModel):
     rows: list[EconomicsRow]
     escape: str
     escape_without: str
+    verdict: str = Field(
+        "",
+        description="The high-touch-trap check's word when hours fall but by less than it "
+        "needs (empty when it raised nothing).",
+    )
     assumptions: list[str]
     refs: Refs
 
