@@ -729,8 +729,12 @@ def test_high_touch_trap_needs_economics() -> None:
 def test_high_touch_trap_fires_when_hours_do_not_fall() -> None:
     absorber = candidate("c-absorb", fde_hours=900)
     planned = candidate("c-1")
+    # One account's bespoke need (keep-custom) absorbs nothing for future deployments,
+    # however many hours it carries: it is never the remedy.
+    custom = candidate("c-custom", accounts=["a9"], fde_hours=2200)
+    custom = custom.model_copy(update={"readiness": "keep-custom"})
     flat = build(
-        [planned, absorber],
+        [planned, absorber, custom],
         {"c-1": ("P1", 4)},
         economics=economics([100, 100, 104], [100, 102, 106], None),
     )

@@ -36,8 +36,16 @@ def _heaviest(
 
 
 def _remedy(inputs: DiagnosisInputs) -> tuple[str, list[str]]:
-    """Plan the deferred candidate absorbing the most bespoke hours, else bring one forward."""
-    options = [pair for pair in inputs.alternatives(alone=True) if pair[1].model.fde_hours > 0]
+    """Plan the deferred candidate absorbing the most bespoke hours, else bring one forward.
+
+    Only a candidate for a need the platform would absorb: one whose pattern is
+    ``keep-custom`` (one account's bespoke work) takes no hours off future deployments.
+    """
+    options = [
+        pair
+        for pair in inputs.alternatives(alone=True)
+        if pair[1].model.fde_hours > 0 and pair[1].readiness != "keep-custom"
+    ]
     if options:
         entry, candidate = _heaviest(options)
         return (
