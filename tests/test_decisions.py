@@ -801,3 +801,9 @@ def test_planned_candidates_sharing_a_pattern_say_its_value_counts_in_both(
     assert "shares pattern(s) with cap-sso (P0001), also planned" in admin_reason
     decide(ws, "cap-admin", "refuse", rationale="not now")
     assert "shares pattern" not in statuses(ws)["cap-sso"][1]
+
+
+def test_no_decisions_gives_no_false_synthesize_hint(ws: Workspace) -> None:
+    result = CliRunner().invoke(app, ["-w", str(ws.path), "decisions"])
+    assert result.exit_code == 0, result.output
+    assert "until `tower synthesize` has run" not in result.output

@@ -1549,7 +1549,8 @@ def decisions(
             state.effect or "",
         )
     out.print(table)
-    if not review.evaluated:
+    if not review.evaluated and review.standing:
+        # Only decisions make the review evaluate: with none, "run synthesize" is no hint.
         out.print("Triggers on figures are unavailable until `tower synthesize` has run.")
     _print_revisit(review)
 
