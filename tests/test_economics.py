@@ -32,9 +32,9 @@ from controltower.diagnose.economics_inputs import (
     starts_per_period,
 )
 from controltower.diagnose.models import Band, Economics, Finding
-from controltower.diagnose.periods import horizon_labels, period_start
 from controltower.domain import Account, CustomWork, Deployment, Usage
 from controltower.optimize import RoadmapEntry, plan_roadmap
+from controltower.periods import horizon_labels, period_start
 from controltower.report.build import economics_sentence
 from controltower.report.charts import economics_spec
 from controltower.settings import AdoptionSettings, Settings

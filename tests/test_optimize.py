@@ -571,6 +571,10 @@ def test_planning_periods_unknown_to_teams_csv_are_named(planted: Workspace) -> 
     settings.planning.periods = ["2027-q1"]  # teams.csv says 2027-Q1: no silent drop
     with pytest.raises(InputError, match=r"core '2027-Q1' \(planning period '2027-q1'\)"):
         plan_roadmap(planted, settings=settings)
+    settings.planning.periods = []
+    settings.planning.periods_per_year = 12  # quarters planned as months: refused, named
+    with pytest.raises(InputError, match=r"are 4 a year, but planning.periods_per_year is 12"):
+        plan_roadmap(planted, settings=settings)
 
 
 def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Workspace) -> None:

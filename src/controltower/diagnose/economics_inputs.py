@@ -17,11 +17,11 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from controltower.diagnose.periods import horizon_labels, period_start
 from controltower.domain import Account, CustomWork, Deployment, TeamCapacity
 from controltower.errors import InputError
 from controltower.ingest.contract import SPECS
 from controltower.optimize.problem import planning_periods
+from controltower.periods import horizon_labels, period_start
 from controltower.settings import Settings
 from controltower.store.rows import R, column_values, read_rows
 from controltower.value import Evaluation

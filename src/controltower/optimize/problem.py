@@ -14,6 +14,7 @@ from controltower.errors import InputError
 from controltower.ingest.contract import SPECS
 from controltower.optimize.bundle import account_bundles, apply_bundles, downside_bundles
 from controltower.optimize.model import Item, RoadmapProblem
+from controltower.periods import periods_per_year_of
 from controltower.settings import Settings
 from controltower.store.rows import R, read_rows
 from controltower.value import CandidateResult, Evaluation
@@ -157,6 +158,22 @@ def _delivery(evaluation: Evaluation) -> dict[str, float]:
     }
 
 
+def _check_period_length(periods: list[str], settings: Settings) -> None:
+    """Refuse period labels whose length disagrees with ``planning.periods_per_year``.
+
+    Months planned with the default 4 a year were discounted, grown and fitted as quarters
+    (a 91-day "2027-01"), with no word. Labels of no known kind are not checked.
+    """
+    named = periods_per_year_of(periods)
+    configured = settings.planning.periods_per_year
+    if named is not None and named != configured:
+        raise InputError(
+            f"the planning periods ({periods[0]} …) are {named} a year, but "
+            f"planning.periods_per_year is {configured}: set it to {named} (growth, "
+            "discounting and history windows count in periods)"
+        )
+
+
 def _check_periods(periods: list[str], teams: list[TeamCapacity]) -> None:
     """Refuse planning periods that teams.csv has no row for at all (a settings mismatch).
 
@@ -203,6 +220,7 @@ def build_problem(
     """
     periods = planning_periods(settings, rows.teams)
     _check_periods(periods, rows.teams)
+    _check_period_length(periods, settings)
     index = {p: k for k, p in enumerate(periods)}
     capacity: dict[str, list[float]] = {}
     for row in rows.teams:

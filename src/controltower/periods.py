@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-__all__ = ["horizon_labels", "period_start"]
+__all__ = ["horizon_labels", "period_start", "periods_per_year_of"]
 
 _LABEL = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|H([12])|(0[1-9]|1[0-2])))?$")
 
@@ -63,3 +63,12 @@ def horizon_labels(periods: Sequence[str], horizon: int) -> list[str]:
     last = labels[-1]
     labels += [_label_after(last, k) for k in range(1, horizon - len(labels) + 1)]
     return labels
+
+
+def periods_per_year_of(labels: Sequence[str]) -> int | None:
+    """Periods a year that the labels name (4 for ``YYYY-Qn``), or None.
+
+    None when the labels do not all name the same kind, or one is of no known kind.
+    """
+    kinds = {parts[2] if (parts := _label_parts(label)) else None for label in labels}
+    return next(iter(kinds)) if len(kinds) == 1 else None
