@@ -479,7 +479,7 @@ def _capacity_changes(
             f"in {names[0]}"
             if len(names) == 1
             else f"over {names[0]}-{names[-1]} ("
-            + ", ".join(f"{w:.1f} in {name}" for name, w in weeks.items())
+            + ", ".join(f"{w:.1f} in {name}" for name, w in weeks.items() if w >= 0.05)
             + ")"
         )
         so = f", so its prerequisite {item.id} can finish earlier" if bringing else ""
