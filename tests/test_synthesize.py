@@ -276,6 +276,22 @@ def test_merge_rename_and_split_survive_reruns(planted: Workspace) -> None:
             assert again[item] == split_members[item], item
 
 
+def test_a_merge_into_a_smaller_pattern_survives_a_rebuild(planted: Workspace) -> None:
+    """The one-to-one id match gave the target's id to the bigger merged-in cluster and a
+    fresh id to the target's own members (no pin holds them): the merge came apart."""
+    synthesize(planted)
+    members = pattern_of(planted)
+    sizes = Counter(members.values())
+    (big, _), *_, (small, _) = sizes.most_common()
+    own = [item for item, pid in members.items() if pid == small]
+    absorbed = [item for item, pid in members.items() if pid == big]
+    assert len(absorbed) > len(own) > 0
+    merge_patterns(planted, small, big)
+    synthesize(planted, rebuild=True)
+    after = pattern_of(planted)
+    assert {after[item] for item in [*own, *absorbed]} == {small}
+
+
 def test_pin_moves_an_item_and_persists(planted: Workspace) -> None:
     synthesize(planted)
     topics = topic_patterns(planted)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -197,6 +197,41 @@ def inherit_ids(
     return [pid if pid is not None else next(fresh) for pid in ids]
 
 
+def keep_merges(
+    clusters: Sequence[set[ItemKey]],
+    ids: Sequence[str],
+    old: Mapping[str, set[ItemKey]],
+    targets: Collection[str],
+) -> list[str]:
+    """Ids after :func:`inherit_ids`, with a person's merges kept whole.
+
+    A pattern that absorbed a merge holds what clustering sees as two or more clusters:
+    the one-to-one match gives its id to one of them and a fresh id to the others, so a
+    rebuild split the merge again (the target's own members, which no pin holds, went to
+    a new pattern). A cluster with a fresh id that has at least half its items in one
+    merge target's old members takes that target's id.
+    """
+    kept = list(ids)
+    for k, cluster in enumerate(clusters):
+        if kept[k] in old or not cluster:
+            continue
+        for target in targets:
+            if target in old and 2 * len(cluster & old[target]) >= len(cluster):
+                kept[k] = target
+                break
+    return kept
+
+
+def _merge_targets(stored: Mapping[str, store.StoredPattern]) -> list[str]:
+    """Active patterns a person merged another into (following chains of merges)."""
+    found = {
+        _follow_merges(p.merged_into, stored)
+        for p in stored.values()
+        if p.status == "merged" and p.merged_into
+    }
+    return sorted(t for t in found if t is not None)
+
+
 def _clusters_of(labels: NDArray[np.intp], members: Sequence[int]) -> list[list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
     for label, index in zip(labels.tolist(), members, strict=True):
@@ -297,7 +332,9 @@ def cluster_all(
     keys = [
         {evidence.items[i].key for member in group for i in followers[member]} for group in groups
     ]
-    ids = inherit_ids(keys, _old_groups(evidence), next_pattern_ids(evidence.stored, set()))
+    old = _old_groups(evidence)
+    ids = inherit_ids(keys, old, next_pattern_ids(evidence.stored, set()))
+    ids = keep_merges(keys, ids, old, _merge_targets(evidence.stored))
     assignment: dict[int, str | None] = dict.fromkeys(range(len(evidence.items)))
     for group, pid in zip(groups, ids, strict=True):
         for member in group:
