@@ -215,6 +215,12 @@ def test_guardrail_forbidden_pattern_is_reject() -> None:
     result = assess(view, evidence, texts)
     assert result.recommendation == "reject"
     assert result.block_guardrails == ["g-pool"]
+    # A candidate that only inherits that block as a warning may be planned: it reads
+    # "watch", not "reject" beside "planned"; one the guardrail blocks itself is "reject".
+    from controltower.value import _candidate_readiness
+
+    assert _candidate_readiness(result, blocked=False, status="candidate") == "watch"
+    assert _candidate_readiness(result, blocked=True, status="candidate") == "reject"
 
 
 def test_a_pattern_blocked_by_keyword_refuses_only_what_builds_the_blocked_need() -> None:

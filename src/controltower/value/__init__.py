@@ -171,6 +171,22 @@ def _readiness(
     return result
 
 
+def _candidate_readiness(
+    primary: Readiness | None, *, blocked: bool, status: str
+) -> Recommendation | None:
+    """A candidate's recommendation.
+
+    ``reject`` when a guardrail blocks the candidate itself, else its main pattern's, where
+    a pattern's ``reject`` that the candidate only inherits as a warning reads ``watch`` (a
+    plan may schedule it: "reject" beside "planned" contradicted itself).
+    """
+    if blocked and status != "shipped":
+        return "reject"
+    if primary is None:
+        return None
+    return "watch" if primary.recommendation == "reject" else primary.recommendation
+
+
 def _praise_share(inputs: ValueInputs, signal_ids: Sequence[str]) -> float:
     """Share of the signals that are praise (0 without signals)."""
     kinds = [inputs.signals[s].kind for s in signal_ids if s in inputs.signals]
@@ -332,9 +348,9 @@ def evaluate(
                 roi=v.roi,
                 cost_of_delay=v.cost_of_delay,
                 scores=score,
-                readiness="reject"
-                if guardrails_of[v.capability_id].blocks and v.status != "shipped"
-                else (primary.recommendation if primary else None),
+                readiness=_candidate_readiness(
+                    primary, blocked=bool(guardrails_of[v.capability_id].blocks), status=v.status
+                ),
                 readiness_score=primary.score if primary else None,
                 stances=own,
                 disagreement=disagreement(v.capability_id, own, workspace.settings.lenses)
