@@ -281,6 +281,30 @@ def test_the_escape_kpi_agrees_with_the_trap_check(planted: Workspace, plan: Pla
     assert kpi(clean.model_copy(update={"economics": none}))[0] == "no"
 
 
+def test_the_plan_line_qualifies_the_escape_point_when_the_trap_check_fires(plan: Plan) -> None:
+    from controltower.cli import _print_economics_summary, out
+
+    economics = populated(plan).economics
+    trap = Finding(
+        code="high-touch-trap",
+        severity="warn",
+        message="m",
+        metric="relative change of P50 FDE hours per new deployment over the horizon",
+        value=-0.04,
+        threshold=-0.1,
+        evidence=[],
+        remedy="r",
+    )
+    with out.capture() as plain:
+        _print_economics_summary(economics, [])
+    with out.capture() as qualified:
+        _print_economics_summary(economics, [trap])
+    assert "escape point: 2027-Q2 (tower economics)" in plain.get().replace("\n", " ")
+    assert "2027-Q2 (falling 4%, short of the 10% the high-touch-trap check needs)" in (
+        " ".join(qualified.get().split())
+    )
+
+
 def test_the_adoption_table_counts_eligible_adopters(planted: Workspace, plan: Plan) -> None:
     full = populated(plan)
     settings = ReportSettings()

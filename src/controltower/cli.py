@@ -790,10 +790,21 @@ def _print_finding_list(findings: Sequence[Finding]) -> None:
         out.print(f"  remedy: {f.remedy}", highlight=False)
 
 
-def _print_economics_summary(economics: Economics | None) -> None:
-    """The escape point and the first and last period's hours per new deployment."""
+def _print_economics_summary(economics: Economics | None, findings: Sequence[Finding]) -> None:
+    """The escape point and the first and last period's hours per new deployment.
+
+    When the high-touch-trap check fired, the escape point says so (hours that fall from
+    it, by less than the check needs, are no escape).
+    """
     if economics is None or not economics.periods:
         return
+    trap = next((f for f in findings if f.code == "high-touch-trap"), None)
+    caveat = (
+        f" (falling {-trap.value:.0%}, short of the {-trap.threshold:.0%} the high-touch-trap "
+        "check needs)"
+        if trap is not None and economics.escape_period is not None
+        else ""
+    )
     first, last = economics.periods[0], economics.periods[-1]
 
     def hours(point: EconomicsPoint) -> str:
@@ -805,7 +816,7 @@ def _print_economics_summary(economics: Economics | None) -> None:
             f"{hours(first.with_plan)} -> {hours(last.with_plan)} with the plan, "
             f"{hours(first.without_plan)} -> {hours(last.without_plan)} without; escape point: ",
             (economics.escape_period or "none", "bold"),
-            " (tower economics)",
+            f"{caveat} (tower economics)",
         ),
         highlight=False,
     )
@@ -932,7 +943,7 @@ def plan(
     _print_revisit(document.decisions)
     _print_productization(document.productization)
     _print_finding_list(document.diagnostics)
-    _print_economics_summary(document.economics)
+    _print_economics_summary(document.economics, document.diagnostics)
     _print_adoption_flags(document.adoption)
     meta = roadmap.meta
     out.print(
