@@ -247,6 +247,19 @@ def test_brief_counts_the_whole_roadmap_not_the_items_it_lists(
     assert expected in [f.text for f in collect_facts(view)]
 
 
+SHORT_FALL = Finding(
+    code="high-touch-trap",
+    severity="warn",
+    message="m",
+    metric="relative change of P50 FDE hours per new deployment over the horizon",
+    value=-0.04,
+    threshold=-0.1,
+    evidence=[],
+    remedy="r",
+)
+"""A high-touch-trap finding: hours fall 4% over the horizon, short of the 10% needed."""
+
+
 def test_the_escape_kpi_agrees_with_the_trap_check(planted: Workspace, plan: Plan) -> None:
     full = populated(plan)
     settings = ReportSettings()
@@ -259,16 +272,7 @@ def test_the_escape_kpi_agrees_with_the_trap_check(planted: Workspace, plan: Pla
         assert ("no escape" in view.economics.verdict) == (found.value == "not yet")
         return found.value, found.detail
 
-    trap = Finding(
-        code="high-touch-trap",
-        severity="warn",
-        message="m",
-        metric="relative change of P50 FDE hours per new deployment over the horizon",
-        value=-0.04,
-        threshold=-0.1,
-        evidence=[],
-        remedy="r",
-    )
+    trap = SHORT_FALL
     clean = full.model_copy(
         update={"diagnostics": [f for f in full.diagnostics if f.code != "high-touch-trap"]}
     )
@@ -285,16 +289,7 @@ def test_the_plan_line_qualifies_the_escape_point_when_the_trap_check_fires(plan
     from controltower.cli import _print_economics_summary, out
 
     economics = populated(plan).economics
-    trap = Finding(
-        code="high-touch-trap",
-        severity="warn",
-        message="m",
-        metric="relative change of P50 FDE hours per new deployment over the horizon",
-        value=-0.04,
-        threshold=-0.1,
-        evidence=[],
-        remedy="r",
-    )
+    trap = SHORT_FALL
     with out.capture() as plain:
         _print_economics_summary(economics, [])
     with out.capture() as qualified:
