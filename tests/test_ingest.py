@@ -336,6 +336,12 @@ def test_utf16_file(tmp_path: Path, workspace: Workspace) -> None:
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
     error = refused(folder, workspace)
     assert messages(error) == ["themes.csv:1:-: the file is UTF-16 text; save it as UTF-8"]
+    # Without a byte-order mark: before, "required column is missing" for every column.
+    path.write_bytes(path.read_text(encoding="utf-16").encode("utf-16-le"))
+    error = refused(folder, workspace)
+    assert messages(error) == [
+        "themes.csv:1:-: the file looks like UTF-16 text (NUL bytes); save it as UTF-8"
+    ]
 
 
 def test_absurdly_long_cell(tmp_path: Path, workspace: Workspace) -> None:

@@ -114,6 +114,11 @@ class CsvFile:
                 self._report_undecodable()
 
     def _read_header(self, cells: list[str]) -> bool:
+        if any("\x00" in cell for cell in cells):
+            # UTF-16 without a byte-order mark decodes as "valid" UTF-8 with a NUL after
+            # every letter: every column then looked missing.
+            self._problem(1, "-", "the file looks like UTF-16 text (NUL bytes); save it as UTF-8")
+            return False
         names = [cell.strip() for cell in cells]
         ok = True
         seen: set[str] = set()
