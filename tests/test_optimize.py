@@ -577,6 +577,17 @@ def test_planning_periods_unknown_to_teams_csv_are_named(planted: Workspace) -> 
         plan_roadmap(planted, settings=settings)
 
 
+def test_capacity_outside_the_planning_periods_is_named(tmp_path: Path) -> None:
+    bundle = planted_bundle()
+    bundle["teams"].append({"team": "core", "period": "2026-Q4", "capacity_weeks": "10"})
+    workspace = synthesized_workspace(tmp_path, bundle)
+    settings = workspace.settings.model_copy(deep=True)
+    settings.planning.periods = ["2027-Q1"]
+    roadmap = plan_roadmap(workspace, settings=settings)
+    # Before, the 2026-Q4 row was left out without a word.
+    assert roadmap.meta["capacity_outside_periods"] == ["core 2026-Q4"]
+
+
 def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Workspace) -> None:
     from dataclasses import replace
 

@@ -952,6 +952,13 @@ def plan(
         f"({meta['value']}, balance {meta['balance']})",
         highlight=False,
     )
+    outside = meta.get("capacity_outside_periods")
+    if isinstance(outside, list) and outside:
+        out.print(
+            f"teams.csv capacity outside the planning periods, not used: {', '.join(outside)} "
+            "(planning.periods)",
+            highlight=False,
+        )
     if written is not None:
         out.print(
             f"Report ({written.audience}): {written.html}  (Markdown: {written.markdown})",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -117,18 +118,31 @@ class WhyNot(BaseModel):
     )
 
 
+@dataclass(frozen=True)
+class _Solved:
+    """What planning a workspace produced, for the plan and for "why not"."""
+
+    evaluation: Evaluation
+    problem: RoadmapProblem
+    left_out: dict[str, str]
+    solution: RoadmapSolution
+    settings: Settings
+    seconds: float
+    unplanned_capacity: list[str]
+    """Team-periods of teams.csv outside the planning periods (their weeks are not used)."""
+
+
 def _solve(
     workspace: Workspace,
     evaluation: Evaluation | None,
     settings: Settings | None,
     risk_averse: bool,
-) -> tuple[Evaluation, RoadmapProblem, dict[str, str], RoadmapSolution, Settings, float]:
+) -> _Solved:
     settings = settings or workspace.settings
     evaluation = evaluation or evaluate(workspace)
     started = time.perf_counter()
-    problem, left_out = build_problem(
-        evaluation, load_rows(workspace), settings, risk_averse=risk_averse
-    )
+    rows = load_rows(workspace)
+    problem, left_out = build_problem(evaluation, rows, settings, risk_averse=risk_averse)
     log.info("optimize: %d items, %d periods", len(problem.items), len(problem.periods))
     if not problem.periods:
         raise InputError("no planning periods: import teams.csv or set planning.periods")
@@ -137,7 +151,18 @@ def _solve(
         time_limit=settings.optimize.time_limit_seconds,
         mip_rel_gap=settings.optimize.mip_rel_gap,
     )
-    return evaluation, problem, left_out, solution, settings, time.perf_counter() - started
+    outside = sorted(
+        {f"{t.team} {t.period}" for t in rows.teams if t.period not in problem.periods}
+    )
+    return _Solved(
+        evaluation,
+        problem,
+        left_out,
+        solution,
+        settings,
+        time.perf_counter() - started,
+        outside,
+    )
 
 
 def _shared_patterns(evaluation: Evaluation, planned: set[str]) -> dict[str, str]:
@@ -291,9 +316,9 @@ def plan_roadmap(
     Raises:
         PlanConflictError: The must=yes items cannot all be planned (exit code 2).
     """
-    evaluation, problem, left_out, solution, settings, seconds = _solve(
-        workspace, evaluation, settings, risk_averse
-    )
+    solved = _solve(workspace, evaluation, settings, risk_averse)
+    evaluation, problem, solution = solved.evaluation, solved.problem, solved.solution
+    left_out, settings, seconds = solved.left_out, solved.settings, solved.seconds
     capacity = [
         TeamLoad(
             team=team,
@@ -324,6 +349,7 @@ def plan_roadmap(
             "balance": settings.planning.balance,
             "capacity_reserve": settings.planning.capacity_reserve,
             "shipped": [c.id for c in evaluation.candidates if c.status == "shipped"],
+            "capacity_outside_periods": solved.unplanned_capacity,
             "value_mode": settings.planning.value_mode,
             "bundles": _explain.bundle_summary(problem, solution),
         },
@@ -343,9 +369,9 @@ def why_not(
     Raises:
         InputError: No plannable candidate has that id.
     """
-    evaluation, problem, left_out, solution, settings, _ = _solve(
-        workspace, evaluation, settings, risk_averse
-    )
+    solved = _solve(workspace, evaluation, settings, risk_averse)
+    evaluation, problem, solution = solved.evaluation, solved.problem, solved.solution
+    left_out, settings = solved.left_out, solved.settings
     if capability_id in left_out:
         return WhyNot(
             capability_id=capability_id,
