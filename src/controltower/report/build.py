@@ -196,6 +196,10 @@ class _Builder:
 
     # --- shared -------------------------------------------------------------------------
 
+    def trap(self) -> Finding | None:
+        """The plan's high-touch-trap finding: with one, falling hours are no escape yet."""
+        return next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
+
     def text(self, value: str) -> str:
         """Free text as the audience may read it."""
         return self.redact(value)
@@ -419,7 +423,7 @@ class _Builder:
             )
             for p in economics.periods
         ]
-        trap = next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
+        trap = self.trap()
         return EconomicsView(
             rows=rows,
             escape=economics.escape_period or "not within the horizon",
@@ -615,7 +619,7 @@ class _Builder:
 
     def escape_kpi(self, economics: Economics) -> Kpi:
         """The escape point, agreeing with the high-touch-trap check (as the brief's prose)."""
-        trap = next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
+        trap = self.trap()
         if economics.escape_period is None:
             detail = "FDE hours per new deployment do not keep falling within the horizon"
             return Kpi(label="Escapes high-touch trap", value="no", detail=detail)
@@ -638,7 +642,7 @@ class _Builder:
             return ""
         if economics is None or not economics.periods:
             return "The FDE economics were not computed for this plan."
-        trap = next((f for f in self.plan.diagnostics if f.code == "high-touch-trap"), None)
+        trap = self.trap()
         return economics_sentence(economics, trap)
 
     def risks(self) -> list[BriefItem]:
