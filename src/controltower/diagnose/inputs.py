@@ -19,8 +19,6 @@ from controltower.workspace import Workspace
 
 __all__ = ["PLANNED", "DiagnosisInputs", "PlannedItem", "load_diagnosis_inputs"]
 
-"""Roadmap statuses that count as planned."""
-
 
 @dataclass(frozen=True)
 class PlannedItem:
