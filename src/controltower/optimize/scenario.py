@@ -228,15 +228,17 @@ def compare_scenarios(workspace: Workspace, a: str, b: str) -> Comparison:
         )
         for t in teams
     }
+    value_b_by_a, b_breaks_a = valued_by(problem_a, second.entries)
+    value_a_by_b, a_breaks_b = valued_by(problem_b, first.entries)
     return Comparison(
         a=a,
         b=b,
         value_a=first.objective,
         value_b=second.objective,
-        value_b_by_a=valued_by(problem_a, second.entries),
-        value_a_by_b=valued_by(problem_b, first.entries),
-        b_breaks_a=breaks(problem_a, second.entries),
-        a_breaks_b=breaks(problem_b, first.entries),
+        value_b_by_a=value_b_by_a,
+        value_a_by_b=value_a_by_b,
+        b_breaks_a=b_breaks_a,
+        a_breaks_b=a_breaks_b,
         planned_a=sum(e.status in PLANNED for e in first.entries),
         planned_b=sum(e.status in PLANNED for e in second.entries),
         moves=moves,
@@ -261,25 +263,21 @@ def _place(entry: RoadmapEntry) -> str:
     return entry.period if end == entry.period else f"{entry.period}..{end}"
 
 
-def valued_by(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> float | None:
-    """A roadmap's value by another problem's yardstick: its weights, discount and deals.
+def valued_by(
+    problem: RoadmapProblem, entries: Sequence[RoadmapEntry]
+) -> tuple[float | None, str | None]:
+    """A roadmap's value by another problem's yardstick (its weights, discount and deals).
 
-    None when that problem cannot value it (:func:`breaks`).
+    Or None, with why the roadmap is not a plan of that problem: a planned period or item
+    it does not have, an item it forbids, or a rule of it the roadmap breaks (capacity
+    after its reserve, dependencies, exclusions, musts).
     """
     from controltower.optimize.model import plan_value
 
     starts = _starts(problem, entries)
-    return None if isinstance(starts, str) else plan_value(problem, starts)
-
-
-def breaks(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> str | None:
-    """Why a roadmap is not a plan of another problem, or None when it is.
-
-    A planned period or item that problem does not have, an item it forbids, or a rule of
-    it the roadmap breaks (capacity after its reserve, dependencies, exclusions, musts).
-    """
-    starts = _starts(problem, entries)
-    return starts if isinstance(starts, str) else None
+    if isinstance(starts, str):
+        return None, starts
+    return plan_value(problem, starts), None
 
 
 def _starts(problem: RoadmapProblem, entries: Sequence[RoadmapEntry]) -> dict[str, int] | str:
