@@ -148,16 +148,6 @@ def forbidden_reason(
     return ", ".join(reasons) if reasons else None
 
 
-def _delivery(evaluation: Evaluation) -> dict[str, float]:
-    """Each candidate's delivery probability (its value model's term)."""
-    return {
-        c.id: t.value
-        for c in evaluation.candidates
-        for t in c.model.terms
-        if t.name == "delivery probability"
-    }
-
-
 def _check_period_length(periods: list[str], settings: Settings) -> None:
     """Refuse period labels whose length disagrees with ``planning.periods_per_year``.
 
@@ -279,6 +269,8 @@ def build_problem(
         shipped = {c.id for c in evaluation.candidates if c.status == "shipped"}
         bundles = account_bundles(rows.accounts, settings)
         if risk_averse:
-            bundles = downside_bundles(bundles, _delivery(evaluation))
+            bundles = downside_bundles(
+                bundles, {c.id: c.model.success_probability for c in evaluation.candidates}
+            )
         problem = apply_bundles(problem, bundles, shipped, left_out)
     return problem, left_out
