@@ -167,3 +167,84 @@ def test_a_solve_overdue_is_interrupted_with_its_best_plan(
     result = solve_roadmap(p, time_limit=60.0, mip_rel_gap=0.0)
     assert time.perf_counter() - started < 30  # far from the 60 s limit
     assert not result.optimal and result.status == "Interrupted by user"
+
+
+def _one_team(*items: Item, weeks: float = 10.0) -> RoadmapProblem:
+    return RoadmapProblem(periods=["p1"], capacity={"t": [weeks]}, items=list(items))
+
+
+def test_an_item_is_left_out_only_when_its_betters_cannot_all_fit_beside_it() -> None:
+    a = Item("a", "t", effort=5, value=10)
+    b = Item("b", "t", effort=5, value=9)
+    c = Item("c", "t", effort=5, value=8)
+    # a + b + c need 15 weeks of 10: a plan holding c misses a or b, which is worth more.
+    assert optimize_model.dominated(_one_team(a, b, c)) == {"c": ("a", "b")}
+    # With 15 weeks all three fit: nothing is left out.
+    assert optimize_model.dominated(_one_team(a, b, c, weeks=15)) == {}
+    # a and its twin fit together, so neither crowds the other out; c still goes.
+    twin = Item("twin", "t", effort=5, value=10)
+    assert optimize_model.dominated(_one_team(a, twin, c)) == {"c": ("a", "twin")}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"c": Item("c", "t", effort=5, value=8, must=True)},
+        {"d": Item("d", "t", effort=1, value=1, depends_on=("c",))},
+        {"c": Item("c", "t", effort=5, value=8, excludes=("x",))},
+        {"b": Item("b", "t", effort=5, value=9, depends_on=("z",)), "z": Item("z", "t", 1, 0)},
+    ],
+    ids=["must", "needed-by-another", "excludes", "a-better-one-needs-more"],
+)
+def test_an_item_that_cannot_simply_be_swapped_out_stays(change: dict[str, Item]) -> None:
+    items = {i.id: i for i in (Item("a", "t", 5, 10), Item("b", "t", 5, 9), Item("c", "t", 5, 8))}
+    items.update(change)
+    assert "c" not in optimize_model.dominated(_one_team(*items.values()))
+
+
+def test_a_lighter_item_that_would_crowd_one_period_does_not_dominate() -> None:
+    # j spreads 60 weeks over two periods (30 each); i's 40 weeks fit one period, so i in
+    # j's place would put 40 weeks where j put 30.
+    i = Item("i", "t", effort=40, value=10)
+    j = Item("j", "t", effort=60, value=5)
+    filler = [Item(f"f{k}", "t", effort=40, value=20) for k in range(3)]
+    problem = RoadmapProblem(
+        periods=["p1", "p2"], capacity={"t": [45.0, 45.0]}, items=[i, j, *filler]
+    )
+    assert "j" not in optimize_model.dominated(problem)
+
+
+def _random_problem(seed: int) -> RoadmapProblem:
+    rng = random.Random(seed)
+    periods = ["a", "b", "c"]
+    capacity = {t: [float(rng.randint(6, 14)) for _ in periods] for t in ("t1", "t2")}
+    items = []
+    for k in range(rng.randint(10, 24)):
+        items.append(
+            Item(
+                id=f"i{k}",
+                team=rng.choice(["t1", "t2"]),
+                effort=float(rng.choice([1, 2, 3, 4, 5, 8, 13, 20])),
+                value=float(rng.choice([1, 2, 3, 5, 8, 13])),
+                depends_on=(f"i{rng.randrange(k)}",) if k and rng.random() < 0.3 else (),
+                excludes=(f"i{k - 1}",) if k and rng.random() < 0.1 else (),
+                must=k == 0 and rng.random() < 0.5,
+            )
+        )
+    return RoadmapProblem(
+        periods=periods, capacity=capacity, items=items, discount=0.9, max_period_share=0.8
+    )
+
+
+def test_leaving_dominated_items_out_keeps_the_optimum() -> None:
+    left_out = 0
+    for seed in range(60):
+        problem = _random_problem(seed)
+        out = optimize_model.dominated(problem)
+        left_out += len(out)
+        full = optimize_model.solve(optimize_model._build(problem).milp, mip_rel_gap=0.0)
+        reduced = optimize_model._build(problem, left_out=out)
+        assert all(not reduced.columns[i] for i in out)
+        best = optimize_model.solve(reduced.milp, mip_rel_gap=0.0).objective
+        assert best == pytest.approx(full.objective), f"seed {seed}: {sorted(out)}"
+    assert left_out >= 30  # the cases do exercise the reduction (about 50 items in all)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from controltower.errors import InputError
@@ -292,11 +292,16 @@ class _Built:
     """The selection column of each item that has one."""
 
 
-def _build(problem: RoadmapProblem, *, soft_must: bool = False) -> _Built:
+def _build(
+    problem: RoadmapProblem, *, soft_must: bool = False, left_out: Collection[str] = ()
+) -> _Built:
+    """The model's columns and rows; items in ``left_out`` get no column (never planned)."""
     milp = Milp()
     by_id = {item.id: item for item in problem.items}
     spans = {item.id: problem.spans(item) for item in problem.items}
-    plannable = {item.id: list(spans[item.id]) for item in problem.items}
+    plannable = {
+        item.id: [] if item.id in left_out else list(spans[item.id]) for item in problem.items
+    }
     columns: dict[str, list[tuple[int, int]]] = {}
     for item in problem.items:
         starts = plannable[item.id]
@@ -428,6 +433,73 @@ def _add_bundles(
                     -math.inf,
                     0.0,
                 )
+
+
+def dominated(problem: RoadmapProblem) -> dict[str, tuple[str, ...]]:
+    """Items some optimal plan leaves out, each with the items that dominate it.
+
+    Item i dominates item j of the same team when i can take j's place in any plan at no
+    loss: from every start j can take, i occupies no more periods and no more weeks in
+    each of them, it is worth at least as much, and it needs no prerequisite j does not
+    need; neither excludes anything. j must also be free to go: not must=yes, no item
+    depends on it and no account bundle requires it. When j's dominators and j together
+    need more weeks than the team has in all the planning periods, a plan holding j
+    misses one of them, and swapping j for that one loses nothing. Dominators come first
+    in the order (effort, -value, id), so repeated swaps end; hence some optimal plan
+    holds none of these items, and leaving them out of the model keeps its optimum while
+    making it smaller. Leaving some out can free others (an item whose dependants were
+    all left out), so it is repeated on what is left until nothing more goes. On big
+    models most candidates are such low-value items.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    items = list(problem.items)
+    while more := _dominated_once(replace(problem, items=items)):
+        found.update(more)
+        items = [item for item in items if item.id not in more]
+    return found
+
+
+def _dominated_once(problem: RoadmapProblem) -> dict[str, tuple[str, ...]]:
+    """One pass of :func:`dominated` over the problem's items."""
+    by_id = {item.id: item for item in problem.items}
+    needed = {d for item in problem.items for d in item.depends_on}
+    excluding = {x for item in problem.items for x in item.excludes}
+    excluding.update(item.id for item in problem.items if item.excludes)
+    bundled = {r for b in problem.bundles if b.blocked is None for r in b.requires}
+    spans = {item.id: problem.spans(item) for item in problem.items}
+    teams: dict[str, list[Item]] = {}
+    for item in problem.items:
+        if spans[item.id] and item.id not in excluding:
+            teams.setdefault(item.team, []).append(item)
+    found: dict[str, tuple[str, ...]] = {}
+    for team, items in teams.items():
+        weeks = sum(problem.usable(team))
+        items.sort(key=lambda i: (i.effort, -i.value, i.id))
+        for k, j in enumerate(items):
+            if j.must or j.id in needed or j.id in bundled:
+                continue
+            prerequisites = {d for d in j.depends_on if d in by_id}
+            total, who = j.effort, []
+            for i in items[:k]:
+                if (
+                    i.value >= j.value
+                    and {d for d in i.depends_on if d in by_id} <= prerequisites
+                    and _takes_place(i, spans[i.id], j, spans[j.id])
+                ):
+                    who.append(i.id)
+                    total += i.effort
+                    if total > weeks + _EPS:
+                        found[j.id] = tuple(who)
+                        break
+    return found
+
+
+def _takes_place(i: Item, i_spans: Mapping[int, int], j: Item, j_spans: Mapping[int, int]) -> bool:
+    """Whether i fits wherever j starts: no more periods, no more weeks in each."""
+    return all(
+        s in i_spans and i_spans[s] <= d and i.effort / i_spans[s] <= j.effort / d + _EPS
+        for s, d in j_spans.items()
+    )
 
 
 def _check_musts(problem: RoadmapProblem) -> None:
@@ -724,7 +796,8 @@ def solve_roadmap(
 
     The model of the module docstring, with two exact strengthenings that remove no plan:
     rounded-down copies of the capacity rows and a selection column per item (see
-    ``_build``); on big models a helper thread searches for plans while HiGHS proves the
+    ``_build``), and without the items no optimal plan needs (:func:`dominated`); on big
+    models a helper thread searches for plans while HiGHS proves the
     bound (:func:`_solve_with_helper`).
 
     Raises:
@@ -732,7 +805,7 @@ def solve_roadmap(
     """
     _check_musts(problem)
     started = time.perf_counter()
-    built = _build(problem)
+    built = _build(problem, left_out=dominated(problem))
     left = max(1.0, time_limit - (time.perf_counter() - started))
     result = _solve_with_helper(problem, built, time_limit=left, mip_rel_gap=mip_rel_gap)
     result = replace(result, seconds=time.perf_counter() - started)
