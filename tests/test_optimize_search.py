@@ -248,3 +248,28 @@ def test_leaving_dominated_items_out_keeps_the_optimum() -> None:
         best = optimize_model.solve(reduced.milp, mip_rel_gap=0.0).objective
         assert best == pytest.approx(full.objective), f"seed {seed}: {sorted(out)}"
     assert left_out >= 30  # the cases do exercise the reduction (about 50 items in all)
+
+
+def test_wider_blocks_join_linked_teams_most_linked_first_and_three_periods() -> None:
+    items = [
+        Item("a1", "a", 1, 1),
+        Item("a2", "a", 1, 1),
+        Item("b1", "b", 1, 1, depends_on=("a1",)),
+        Item("b2", "b", 1, 1, depends_on=("a2",)),
+        Item("c1", "c", 1, 1, excludes=("b1",)),
+        Item("d1", "d", 1, 1),
+    ]
+    periods = ["p1", "p2", "p3", "p4"]
+    problem = RoadmapProblem(periods=periods, capacity={t: [5.0] * 4 for t in "abcd"}, items=items)
+    built = optimize_model._build(problem)
+    team = optimize_model._team_columns(problem, built)
+    pairs = optimize_model._linked_team_pairs(problem, built)
+    assert pairs == [team["a"] + team["b"], team["b"] + team["c"]]  # d is linked to no one
+    plan = np.zeros(len(built.milp.cost))
+    start_of_a1 = dict(built.columns["a1"])
+    plan[start_of_a1[3]] = 1.0  # a1 placed in the last period: outside the first window
+    first, second = optimize_model._period_blocks(problem, built, width=3)
+    freed = set(first(plan))
+    assert start_of_a1[0] not in freed and start_of_a1[3] not in freed
+    assert {c for s, c in built.columns["d1"] if s <= 2} <= freed
+    assert start_of_a1[3] in set(second(plan)) and start_of_a1[0] not in set(second(plan))

@@ -647,44 +647,69 @@ class _Incumbent:
             return self.values.copy()
 
 
-def _team_blocks(problem: RoadmapProblem, built: _Built) -> list[list[int]]:
-    """Each team's start and selection columns: the blocks a plan is improved by."""
-    blocks: dict[str, list[int]] = {}
+def _team_columns(problem: RoadmapProblem, built: _Built) -> dict[str, list[int]]:
+    """Each team's start and selection columns."""
+    columns: dict[str, list[int]] = {}
     for item in problem.items:
-        block = blocks.setdefault(item.team, [])
+        block = columns.setdefault(item.team, [])
         block.extend(c for _, c in built.columns[item.id])
         if item.id in built.selection:
             block.append(built.selection[item.id])
-    return [cols for _, cols in sorted(blocks.items()) if cols]
+    return columns
 
 
-def _period_pair_blocks(
-    problem: RoadmapProblem, built: _Built
+def _team_blocks(problem: RoadmapProblem, built: _Built) -> list[list[int]]:
+    """Each team's columns: the blocks a plan is improved by first."""
+    return [cols for _, cols in sorted(_team_columns(problem, built).items()) if cols]
+
+
+def _linked_team_pairs(problem: RoadmapProblem, built: _Built) -> list[list[int]]:
+    """Two teams' columns together, for each pair of teams a dependency or exclusion links.
+
+    Most-linked pairs first. A pair block can move a prerequisite and its dependant of
+    the other team at once, over all periods.
+    """
+    team_of = {item.id: item.team for item in problem.items}
+    links: dict[tuple[str, str], int] = {}
+    for item in problem.items:
+        for other in (*item.depends_on, *item.excludes):
+            if other in team_of and team_of[other] != item.team:
+                pair = (min(item.team, team_of[other]), max(item.team, team_of[other]))
+                links[pair] = links.get(pair, 0) + 1
+    columns = _team_columns(problem, built)
+    ranked = sorted(links, key=lambda pair: (-links[pair], pair))
+    return [columns[a] + columns[b] for a, b in ranked if columns[a] or columns[b]]
+
+
+def _period_blocks(
+    problem: RoadmapProblem, built: _Built, width: int = 2
 ) -> list[Callable[[FloatArray], list[int]]]:
-    """Makers of blocks over two adjacent periods of every team, from the current plan.
+    """Makers of blocks over ``width`` adjacent periods of every team, from the current plan.
 
-    A block frees the starts in periods p and p+1 of every item not placed elsewhere (so
-    items placed there may move between them or leave, and unplaced items may enter
-    there), with their selection columns. Team blocks cannot move a prerequisite and its
+    A block frees the starts in its periods of every item not placed elsewhere (so items
+    placed there may move between them or leave, and unplaced items may enter there),
+    with their selection columns. Team blocks cannot move a prerequisite and its
     dependant of another team together; these can, across all teams at once.
     """
 
     def maker(first: int) -> Callable[[FloatArray], list[int]]:
+        last = first + width - 1
+
         def block(values: FloatArray) -> list[int]:
             free: list[int] = []
             for item in problem.items:
                 cols = built.columns[item.id]
                 placed = [s for s, c in cols if values[c] > 0.5]
-                if placed and not first <= placed[0] <= first + 1:
+                if placed and not first <= placed[0] <= last:
                     continue
-                free.extend(c for s, c in cols if first <= s <= first + 1)
+                free.extend(c for s, c in cols if first <= s <= last)
                 if item.id in built.selection:
                     free.append(built.selection[item.id])
             return free
 
         return block
 
-    return [maker(p) for p in range(len(problem.periods) - 1)]
+    return [maker(p) for p in range(len(problem.periods) - width + 1)]
 
 
 def _search_plans(
@@ -695,36 +720,42 @@ def _search_plans(
     deadline: float,
     stop: threading.Event,
 ) -> None:
-    """The helper: a relax-and-fix plan, then team by team re-solves that improve it.
+    """The helper: a relax-and-fix plan, then re-solves of parts of it that improve it.
 
     Relax-and-fix by period makes the starts in the first period integral with later
     periods relaxed, fixes them, and so on (:func:`relax_and_fix`). Then each team's
     columns are re-optimised with every other team's held fixed
     (:func:`fix_and_optimize`), which repacks a team's periods as a whole, and then each
-    pair of adjacent periods across all teams (:func:`_period_pair_blocks`). Each better
-    plan goes to ``incumbent``, where the exact solve picks it up. HiGHS's own heuristics
-    find poor plans on big models (many near-equal ways to fill each team's periods), and
-    a plan close to the optimum is what lets its bound prove the gap. The helper changes
-    only which plans the search knows, never what counts as optimal.
+    pair of adjacent periods across all teams (:func:`_period_blocks`). When none of
+    those improves the plan any more and time is left, the parts grow: two linked teams
+    at once (:func:`_linked_team_pairs`) and three adjacent periods. Each better plan goes
+    to ``incumbent``, where the exact solve picks it up. HiGHS's own heuristics find poor
+    plans on big models (many near-equal ways to fill each team's periods), and a plan
+    close to the optimum is what lets its bound prove the gap. The helper changes only
+    which plans the search knows, never what counts as optimal.
     """
     stages: list[list[int]] = [[] for _ in problem.periods]
     for cols in built.columns.values():
         for s, c in cols:
             stages[s].append(c)
     seconds = _WARM_SHARE * (deadline - time.perf_counter())
-    start = relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4, stop=stop)
-    if start is None:
+    plan = relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4, stop=stop)
+    if plan is None:
         return
-    incumbent.offer(start)
-    fix_and_optimize(
-        built.milp,
-        start,
-        [*_team_blocks(problem, built), *_period_pair_blocks(problem, built)],
-        deadline=deadline,
-        on_improve=incumbent.offer,
-        block_seconds=_BLOCK_SECONDS,
-        stop=stop,
-    )
+    incumbent.offer(plan)
+    for blocks in (
+        [*_team_blocks(problem, built), *_period_blocks(problem, built)],
+        [*_linked_team_pairs(problem, built), *_period_blocks(problem, built, width=3)],
+    ):
+        plan = fix_and_optimize(
+            built.milp,
+            plan,
+            blocks,
+            deadline=deadline,
+            on_improve=incumbent.offer,
+            block_seconds=_BLOCK_SECONDS,
+            stop=stop,
+        )
 
 
 def _solve_with_helper(
