@@ -743,10 +743,11 @@ def _search_plans(
     if plan is None:
         return
     incumbent.offer(plan)
-    for blocks in (
+    levels: list[list[list[int] | Callable[[FloatArray], list[int]]]] = [
         [*_team_blocks(problem, built), *_period_blocks(problem, built)],
         [*_linked_team_pairs(problem, built), *_period_blocks(problem, built, width=3)],
-    ):
+    ]
+    for blocks in levels:
         plan = fix_and_optimize(
             built.milp,
             plan,
