@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from controltower.optimize import model as optimize_model
-from controltower.optimize._highs import Milp, MilpResult, fix_and_optimize
+from controltower.optimize._highs import Milp, MilpResult, fix_and_optimize, solve
 from controltower.optimize.model import Item, RoadmapProblem, plan_value, solve_roadmap
 
 
@@ -273,3 +273,36 @@ def test_wider_blocks_join_linked_teams_most_linked_first_and_three_periods() ->
     assert start_of_a1[0] not in freed and start_of_a1[3] not in freed
     assert {c for s, c in built.columns["d1"] if s <= 2} <= freed
     assert start_of_a1[3] in set(second(plan)) and start_of_a1[0] not in set(second(plan))
+
+
+def test_dominance_never_counts_on_an_overload_a_solve_accepts() -> None:
+    # 5 + 5.0000005 weeks overload 10 by less than a solve's tolerance: both fit.
+    problem = _one_team(Item("a", "t", 5.0, 1.0), Item("b", "t", 5.0000005, 1.0))
+    assert optimize_model.dominated(problem) == {}
+    assert solve_roadmap(problem).objective == pytest.approx(2.0)
+
+
+def test_an_item_that_needs_or_excludes_itself_is_never_planned_and_rows_still_hold() -> None:
+    # Repeated columns in one row: HiGHS refuses such rows, which once left a model with
+    # no rows at all (items started twice, capacity ignored).
+    problem = _one_team(
+        Item("a", "t", 1.0, 5.0, depends_on=("a",)),
+        Item("b", "t", 2.0, 1.0),
+        Item("c", "t", 1.0, 2.0, excludes=("c",)),
+        weeks=2.0,
+    )
+    solution = solve_roadmap(problem)
+    assert set(solution.placements) == {"b"}
+    assert solution.used["t"] == [pytest.approx(2.0)]
+
+
+def test_a_row_sums_a_repeated_column_and_a_refused_model_is_an_error() -> None:
+    milp = Milp()
+    x = milp.add_column(1.0)
+    milp.add_row([x, x, x], [1.0, -1.0, 2.0], -math.inf, 1.0)
+    assert milp.rows == [([x], [2.0], -math.inf, 1.0)]
+    with pytest.raises(ValueError, match="cancel"):
+        milp.add_row([x, x], [1.0, -1.0], 1.0, 2.0)
+    milp.rows.append(([x + 5], [1.0], -math.inf, 1.0))  # a column that does not exist
+    with pytest.raises(ValueError, match="refused the model's rows"):
+        solve(milp)

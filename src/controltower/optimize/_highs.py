@@ -83,7 +83,23 @@ class Milp:
     def add_row(
         self, indices: list[int], coefficients: list[float], lower: float, upper: float
     ) -> None:
-        """Add ``lower <= sum(coefficients x) <= upper`` (use ``inf`` for no bound)."""
+        """Add ``lower <= sum(coefficients x) <= upper`` (use ``inf`` for no bound).
+
+        A column named more than once counts once with its coefficients summed (HiGHS
+        refuses a row that repeats a column), so an item that depends on or excludes
+        itself gives a row that keeps it out rather than a model without rows.
+
+        Raises:
+            ValueError: The terms cancel out and 0 lies outside the bounds (no solution).
+        """
+        if len(set(indices)) < len(indices):
+            summed: dict[int, float] = {}
+            for index, coefficient in zip(indices, coefficients, strict=True):
+                summed[index] = summed.get(index, 0.0) + coefficient
+            indices = [i for i, c in summed.items() if c != 0.0]
+            coefficients = [summed[i] for i in indices]
+            if not indices and not lower <= 0.0 <= upper:
+                raise ValueError(f"a row whose terms cancel cannot lie in [{lower}, {upper}]")
         if indices:
             self.rows.append((indices, coefficients, lower, upper))
 
@@ -156,8 +172,18 @@ def _load(
     n = len(milp.cost)
     inf = highspy.kHighsInf
     if n:
-        h.addVars(n, np.array(milp.lower, dtype=np.float64), np.array(milp.upper, dtype=np.float64))
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(milp.cost, dtype=np.float64))
+        _ok(
+            h.addVars(
+                n, np.array(milp.lower, dtype=np.float64), np.array(milp.upper, dtype=np.float64)
+            ),
+            "columns",
+        )
+        _ok(
+            h.changeColsCost(
+                n, np.arange(n, dtype=np.int32), np.array(milp.cost, dtype=np.float64)
+            ),
+            "costs",
+        )
         _set_integrality(h, _integer_columns(milp), highspy.HighsVarType.kInteger)
     if milp.rows:
         starts = np.zeros(len(milp.rows), dtype=np.int32)
@@ -171,7 +197,7 @@ def _load(
             value_parts.append(coefficients)
         lows = np.array([max(row[2], -inf) for row in milp.rows], dtype=np.float64)
         ups = np.array([min(row[3], inf) for row in milp.rows], dtype=np.float64)
-        h.addRows(
+        status = h.addRows(
             len(milp.rows),
             lows,
             ups,
@@ -180,8 +206,15 @@ def _load(
             np.fromiter((i for part in index_parts for i in part), dtype=np.int32, count=offset),
             np.fromiter((v for part in value_parts for v in part), dtype=np.float64, count=offset),
         )
+        _ok(status, "rows")
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     return h
+
+
+def _ok(status: object, what: str) -> None:
+    """Raise when HiGHS refused part of a model (it would otherwise solve without it)."""
+    if status == highspy.HighsStatus.kError:
+        raise ValueError(f"HiGHS refused the model's {what}")
 
 
 def _integer_columns(milp: Milp) -> NDArray[np.int32]:
@@ -190,7 +223,7 @@ def _integer_columns(milp: Milp) -> NDArray[np.int32]:
 
 def _set_integrality(h: highspy.Highs, columns: NDArray[np.int32], kind: object) -> None:
     if columns.size:
-        h.changeColsIntegrality(columns.size, columns, np.full(columns.size, kind))
+        _ok(h.changeColsIntegrality(columns.size, columns, np.full(columns.size, kind)), "types")
 
 
 def _set_start(h: highspy.Highs, values: FloatArray) -> None:

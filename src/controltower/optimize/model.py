@@ -473,7 +473,10 @@ def _dominated_once(problem: RoadmapProblem) -> dict[str, tuple[str, ...]]:
             teams.setdefault(item.team, []).append(item)
     found: dict[str, tuple[str, ...]] = {}
     for team, items in teams.items():
-        weeks = sum(problem.usable(team))
+        # "Cannot all fit" must hold beyond the overload a solve accepts (its feasibility
+        # tolerance, and plan_breaks's 1e-6 weeks per period), or the model could still
+        # fit them all.
+        weeks = sum(problem.usable(team)) + 1e-6 * len(problem.periods)
         items.sort(key=lambda i: (i.effort, -i.value, i.id))
         for k, j in enumerate(items):
             if j.must or j.id in needed or j.id in bundled:
