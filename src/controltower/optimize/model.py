@@ -467,6 +467,7 @@ def _dominated_once(problem: RoadmapProblem) -> dict[str, tuple[str, ...]]:
     excluding.update(item.id for item in problem.items if item.excludes)
     bundled = {r for b in problem.bundles if b.blocked is None for r in b.requires}
     spans = {item.id: problem.spans(item) for item in problem.items}
+    prerequisites = {i.id: {d for d in i.depends_on if d in by_id} for i in problem.items}
     teams: dict[str, list[Item]] = {}
     for item in problem.items:
         if spans[item.id] and item.id not in excluding:
@@ -481,12 +482,11 @@ def _dominated_once(problem: RoadmapProblem) -> dict[str, tuple[str, ...]]:
         for k, j in enumerate(items):
             if j.must or j.id in needed or j.id in bundled:
                 continue
-            prerequisites = {d for d in j.depends_on if d in by_id}
             total, who = j.effort, []
             for i in items[:k]:
                 if (
                     i.value >= j.value
-                    and {d for d in i.depends_on if d in by_id} <= prerequisites
+                    and prerequisites[i.id] <= prerequisites[j.id]
                     and _takes_place(i, spans[i.id], j, spans[j.id])
                 ):
                     who.append(i.id)
