@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from controltower.optimize import model as optimize_model
-from controltower.optimize._highs import Milp, MilpResult, fix_and_optimize, solve
+from controltower.optimize._highs import (
+    Milp,
+    MilpResult,
+    fix_and_optimize,
+    objective_scale,
+    solve,
+)
 from controltower.optimize.model import Item, RoadmapProblem, plan_value, solve_roadmap
 
 
@@ -306,3 +312,29 @@ def test_a_row_sums_a_repeated_column_and_a_refused_model_is_an_error() -> None:
     milp.rows.append(([x + 5], [1.0], -math.inf, 1.0))  # a column that does not exist
     with pytest.raises(ValueError, match="refused the model's rows"):
         solve(milp)
+
+
+@pytest.mark.parametrize(
+    ("largest", "scale"),
+    # HiGHS's own advice in its log for such cost ranges: 7e6 -> -3, 9e7 -> -7, 2e6 -> -1.
+    [(7e6, -3), (9e7, -7), (2e6, -1), (1e6, 0), (5.0, 0)],
+)
+def test_money_sized_costs_are_scaled_by_the_power_of_two_highs_advises(
+    largest: float, scale: int
+) -> None:
+    assert objective_scale([-3.0, largest / 2, -largest]) == scale
+    assert objective_scale([]) == 0
+
+
+def test_a_scaled_objective_reports_the_same_optimum_bound_and_plan() -> None:
+    # The two knapsacks with values in the millions (scaled by 2**-3 inside HiGHS) and
+    # the same ones in units: the same plan, and objective and bound in the caller's units.
+    milp, _ = two_knapsacks()
+    big = Milp()
+    for value in milp.cost:
+        big.add_column(value * 1e6)
+    big.rows = list(milp.rows)
+    assert objective_scale(big.cost) == -3
+    small, large = solve(milp), solve(big)
+    assert large.optimal and np.array_equal(large.values, small.values)
+    assert large.objective == pytest.approx(18e6) and large.bound == pytest.approx(18e6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -25,6 +26,9 @@ _OWN_HEURISTICS = (
     "mip_heuristic_run_root_reduced_cost",
 )
 """HiGHS's sub-MIP and jump heuristics, switched off when a helper supplies the plans."""
+
+_LARGEST_COST = 1e6
+"""HiGHS calls costs above this excessively large (they cost it speed and accuracy)."""
 
 OVERRUN_GRACE = 5.0
 """Seconds a MIP may run past its time limit before it is interrupted (a safety net)."""
@@ -167,6 +171,7 @@ def _load(
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", int(threads))
+    _ok(h.setOptionValue("user_objective_scale", objective_scale(milp.cost)), "objective scale")
     if stop is not None:
         h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if stop.is_set() else None)
     n = len(milp.cost)
@@ -209,6 +214,21 @@ def _load(
         _ok(status, "rows")
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     return h
+
+
+def objective_scale(cost: Sequence[float]) -> int:
+    """The power of two HiGHS scales the objective by, so no cost exceeds ``_LARGEST_COST``.
+
+    It is what HiGHS's own warning recommends for such models (its ``user_objective_scale``
+    option): money-valued costs in the millions slow its LP and cut loop (measured on the
+    roadmap benchmark at 2,000 candidates: the bound it proves in 30 s is lower by about
+    0.007% of the objective). Scaling by a power of two is exact, and HiGHS reports
+    objective values, bounds and duals unscaled.
+    """
+    largest = max((abs(c) for c in cost), default=0.0)
+    if largest <= _LARGEST_COST:
+        return 0
+    return -math.ceil(math.log2(largest / _LARGEST_COST))
 
 
 def _ok(status: object, what: str) -> None:
