@@ -166,12 +166,15 @@ def _load(
     threads: int,
     stop: threading.Event | None = None,
 ) -> highspy.Highs:
-    """A silent HiGHS instance holding the model (maximise); ``stop`` interrupts its MIPs."""
+    """A silent HiGHS instance holding the model (maximise); ``stop`` interrupts its MIPs.
+
+    Its costs are the model's times ``2 ** objective_scale(milp.cost)``: objective values,
+    bounds and duals read from it are in those units (see :func:`solve`).
+    """
     h = new_highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", int(threads))
-    _ok(h.setOptionValue("user_objective_scale", objective_scale(milp.cost)), "objective scale")
     if stop is not None:
         h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if stop.is_set() else None)
     n = len(milp.cost)
@@ -185,7 +188,9 @@ def _load(
         )
         _ok(
             h.changeColsCost(
-                n, np.arange(n, dtype=np.int32), np.array(milp.cost, dtype=np.float64)
+                n,
+                np.arange(n, dtype=np.int32),
+                np.array(milp.cost, dtype=np.float64) * 2.0 ** objective_scale(milp.cost),
             ),
             "costs",
         )
@@ -217,13 +222,14 @@ def _load(
 
 
 def objective_scale(cost: Sequence[float]) -> int:
-    """The power of two HiGHS scales the objective by, so no cost exceeds ``_LARGEST_COST``.
+    """The power of two the costs are scaled by in HiGHS, so none exceeds ``_LARGEST_COST``.
 
-    It is what HiGHS's own warning recommends for such models (its ``user_objective_scale``
-    option): money-valued costs in the millions slow its LP and cut loop (measured on the
-    roadmap benchmark at 2,000 candidates: the bound it proves in 30 s is lower by about
-    0.007% of the objective). Scaling by a power of two is exact, and HiGHS reports
-    objective values, bounds and duals unscaled.
+    It is the scaling HiGHS's own warning recommends for such models: money-valued costs
+    in the millions slow its LP and cut loop (measured on the roadmap benchmark at 2,000
+    candidates: the bound it proves in 30 s is lower by about 0.007% of the objective).
+    Scaling by a power of two is exact. It is done here rather than with HiGHS's
+    ``user_objective_scale`` option, which reports the MIP's dual bound still scaled
+    before HiGHS 1.16.
     """
     largest = max((abs(c) for c in cost), default=0.0)
     if largest <= _LARGEST_COST:
@@ -308,11 +314,12 @@ def solve(
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2 and n > 0  # kSolutionStatusFeasible
     values = np.array(h.getSolution().col_value, dtype=np.float64) if has_solution else np.zeros(0)
-    objective = float(info.objective_function_value) if has_solution or n == 0 else 0.0
     if n == 0:
         return MilpResult("Optimal", True, 0.0, 0.0, 0.0, seconds, np.zeros(0))
+    unscale = 2.0 ** -objective_scale(milp.cost)
+    objective = float(info.objective_function_value) * unscale if has_solution else 0.0
     integral = any(milp.integer)
-    bound = float(info.mip_dual_bound) if integral else objective
+    bound = float(info.mip_dual_bound) * unscale if integral else objective
     gap = float(info.mip_gap) if integral else 0.0
     if not np.isfinite(gap):
         gap = 0.0 if status == highspy.HighsModelStatus.kOptimal else 1.0
