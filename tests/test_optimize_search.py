@@ -17,6 +17,7 @@ from controltower.optimize._highs import (
     objective_scale,
     solve,
 )
+from controltower.optimize.explain import deferred_reason
 from controltower.optimize.model import Item, RoadmapProblem, plan_value, solve_roadmap
 
 
@@ -190,6 +191,17 @@ def test_an_item_is_left_out_only_when_its_betters_cannot_all_fit_beside_it() ->
     # a and its twin fit together, so neither crowds the other out; c still goes.
     twin = Item("twin", "t", effort=5, value=10)
     assert optimize_model.dominated(_one_team(a, twin, c)) == {"c": ("a", "twin")}
+
+
+def test_a_dominated_item_is_deferred_naming_the_items_that_take_its_place() -> None:
+    a, b, c = Item("a", "t", 5, 10), Item("b", "t", 5, 9), Item("c", "t", 5, 8)
+    problem = _one_team(a, b, c)
+    solution = solve_roadmap(problem)
+    assert solution.left_out == {"c": ("a", "b")} and set(solution.placements) == {"a", "b"}
+    reason = deferred_reason(problem, c, solution)
+    assert reason.startswith("loses to better uses")
+    assert "2 other candidates of team t (a, b) can each take its place" in reason
+    assert "need 15 weeks, more than the team's 10 usable weeks" in reason
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,10 @@ from controltower.optimize.model import (
 _STATUS = ("now", "next")
 
 
+_NAMED = 8
+"""At most this many dominating items are named in a deferred reason (then a count)."""
+
+
 def status_of(start: int) -> str:
     """The status of a start period: now (first), next (second) or later."""
     return _STATUS[start] if start < len(_STATUS) else "later"
@@ -219,6 +223,8 @@ def deferred_reason(
             f"{item.effort / d:g} weeks in a period would displace planned work worth more "
             f"(`tower whynot {item.id}` shows what)"
         )
+    if item.id in solution.left_out:
+        return note + _dominated_reason(problem, item, solution.left_out[item.id], need, density)
     weakest = (
         f"; the weakest planned item of the team, {rivals_team[0].id}, brings "
         f"{money(rivals_team[0].value / rivals_team[0].effort)}/week"
@@ -226,6 +232,25 @@ def deferred_reason(
         else ""
     )
     return note + f"loses to better uses: {need}; it brings {money(density)}/week{weakest}"
+
+
+def _dominated_reason(
+    problem: RoadmapProblem, item: Item, betters: tuple[str, ...], need: str, density: float
+) -> str:
+    """Why an item left out by the dominance reduction loses: the items that dominate it."""
+    by_id = {i.id: i for i in problem.items}
+    weeks = item.effort + sum(by_id[b].effort for b in betters)
+    shown = ", ".join(betters[:_NAMED]) + (
+        f" and {len(betters) - _NAMED} more" if len(betters) > _NAMED else ""
+    )
+    return (
+        f"loses to better uses: {need}; {len(betters)} other candidates of team {item.team} "
+        f"({shown}) can each take its place (no more weeks in any period it could use, at "
+        f"least its value, no prerequisite it lacks), and it and they need {weeks:g} weeks, "
+        f"more than the team's {sum(problem.usable(item.team)):g} usable weeks in the plan's "
+        f"periods: a plan holding it leaves one of them out, and swapping it for that one "
+        f"loses nothing; it brings {money(density)}/week"
+    )
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,8 @@ class RoadmapSolution:
         seconds: Solve time.
         used: Weeks used by team and period index.
         bundles: Completed bundles: the period (index) the last required item finishes in.
+        left_out: Items left out of the model because others dominate them (see
+            :func:`dominated`), each with those others.
     """
 
     placements: dict[str, Placement]
@@ -281,6 +283,7 @@ class RoadmapSolution:
     seconds: float
     used: dict[str, list[float]] = field(default_factory=dict)
     bundles: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -840,7 +843,8 @@ def solve_roadmap(
     """
     _check_musts(problem)
     started = time.perf_counter()
-    built = _build(problem, left_out=dominated(problem))
+    left_out = dominated(problem)
+    built = _build(problem, left_out=left_out)
     left = max(1.0, time_limit - (time.perf_counter() - started))
     result = _solve_with_helper(problem, built, time_limit=left, mip_rel_gap=mip_rel_gap)
     result = replace(result, seconds=time.perf_counter() - started)
@@ -848,7 +852,7 @@ def solve_roadmap(
         if result.status == "Infeasible":
             raise PlanConflictError(_diagnose_infeasible(problem, time_limit))
         raise InputError(f"the roadmap solver stopped without a plan: {result.status}")
-    return read_solution(problem, built.columns, result)
+    return replace(read_solution(problem, built.columns, result), left_out=left_out)
 
 
 def read_solution(
