@@ -202,6 +202,11 @@ def test_a_dominated_item_is_deferred_naming_the_items_that_take_its_place() -> 
     assert reason.startswith("loses to better uses")
     assert "2 other candidates of team t (a, b) can each take its place" in reason
     assert "need 15 weeks, more than the team's 10 usable weeks" in reason
+    # One is enough when the two cannot both fit.
+    a, c = Item("a", "t", 6, 10), Item("c", "t", 6, 8)
+    problem = _one_team(a, c)
+    reason = deferred_reason(problem, c, solve_roadmap(problem))
+    assert "1 other candidate of team t (a) can take its place" in reason
 
 
 @pytest.mark.parametrize(

@@ -214,6 +214,8 @@ def deferred_reason(
             f"no room beside must=yes work: {need}; every item planned on team {item.team} is "
             f"must=yes ({', '.join(i.id for i in on_team)})"
         )
+    if item.id in solution.left_out:
+        return note + _dominated_reason(problem, item, solution.left_out[item.id], need, density)
     if rivals_team and density > rivals_team[0].value / rivals_team[0].effort:
         # Denser than the weakest planned item, yet out: the free weeks are not where it
         # needs them, and clearing room in one piece displaces more than it brings.
@@ -223,8 +225,6 @@ def deferred_reason(
             f"{item.effort / d:g} weeks in a period would displace planned work worth more "
             f"(`tower whynot {item.id}` shows what)"
         )
-    if item.id in solution.left_out:
-        return note + _dominated_reason(problem, item, solution.left_out[item.id], need, density)
     weakest = (
         f"; the weakest planned item of the team, {rivals_team[0].id}, brings "
         f"{money(rivals_team[0].value / rivals_team[0].effort)}/week"
@@ -244,9 +244,11 @@ def _dominated_reason(
         f" and {len(betters) - _NAMED} more" if len(betters) > _NAMED else ""
     )
     return (
-        f"loses to better uses: {need}; {len(betters)} other candidates of team {item.team} "
-        f"({shown}) can each take its place (no more weeks in any period it could use, at "
-        f"least its value, no prerequisite it lacks), and it and they need {weeks:g} weeks, "
+        f"loses to better uses: {need}; {len(betters)} other "
+        f"candidate{'' if len(betters) == 1 else 's'} of team {item.team} ({shown}) "
+        f"{'can' if len(betters) == 1 else 'can each'} take its place (no more weeks in any "
+        f"period it could use, at least its value, no prerequisite it lacks), and it and they "
+        f"need {weeks:g} weeks, "
         f"more than the team's {sum(problem.usable(item.team)):g} usable weeks in the plan's "
         f"periods: a plan holding it leaves one of them out, and swapping it for that one "
         f"loses nothing; it brings {money(density)}/week"
