@@ -215,7 +215,8 @@ def deferred_reason(
             f"must=yes ({', '.join(i.id for i in on_team)})"
         )
     if item.id in solution.left_out:
-        return note + _dominated_reason(problem, item, solution.left_out[item.id], need, density)
+        betters = [by_id[b] for b in solution.left_out[item.id]]
+        return note + _dominated_reason(problem, item, betters, need, density)
     if rivals_team and density > rivals_team[0].value / rivals_team[0].effort:
         # Denser than the weakest planned item, yet out: the free weeks are not where it
         # needs them, and clearing room in one piece displaces more than it brings.
@@ -235,12 +236,11 @@ def deferred_reason(
 
 
 def _dominated_reason(
-    problem: RoadmapProblem, item: Item, betters: tuple[str, ...], need: str, density: float
+    problem: RoadmapProblem, item: Item, betters: list[Item], need: str, density: float
 ) -> str:
     """Why an item left out by the dominance reduction loses: the items that dominate it."""
-    by_id = {i.id: i for i in problem.items}
-    weeks = item.effort + sum(by_id[b].effort for b in betters)
-    shown = ", ".join(betters[:_NAMED]) + (
+    weeks = item.effort + sum(b.effort for b in betters)
+    shown = ", ".join(b.id for b in betters[:_NAMED]) + (
         f" and {len(betters) - _NAMED} more" if len(betters) > _NAMED else ""
     )
     return (
@@ -248,10 +248,9 @@ def _dominated_reason(
         f"candidate{'' if len(betters) == 1 else 's'} of team {item.team} ({shown}) "
         f"{'can' if len(betters) == 1 else 'can each'} take its place (no more weeks in any "
         f"period it could use, at least its value, no prerequisite it lacks), and it and they "
-        f"need {weeks:g} weeks, "
-        f"more than the team's {sum(problem.usable(item.team)):g} usable weeks in the plan's "
-        f"periods: a plan holding it leaves one of them out, and swapping it for that one "
-        f"loses nothing; it brings {money(density)}/week"
+        f"need {weeks:g} weeks, more than the team's {sum(problem.usable(item.team)):g} "
+        f"usable weeks in the plan's periods: a plan holding it leaves one of them out, and "
+        f"swapping it for that one loses nothing; it brings {money(density)}/week"
     )
 
 
