@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from controltower.optimize import _highs
 from controltower.optimize import model as optimize_model
 from controltower.optimize._highs import (
     Milp,
@@ -355,3 +356,84 @@ def test_a_scaled_objective_reports_the_same_optimum_bound_and_plan() -> None:
     small, large = solve(milp), solve(big)
     assert large.optimal and np.array_equal(large.values, small.values)
     assert large.objective == pytest.approx(18e6) and large.bound == pytest.approx(18e6)
+
+
+def knapsack(scale: float = 1.0) -> Milp:
+    """Values 10, 7, 5 (times ``scale``), weights 4, 3, 2, capacity 5: optimum 12 (7 + 5)."""
+    milp = Milp()
+    cols = [milp.add_column(v * scale) for v in (10.0, 7.0, 5.0)]
+    milp.add_row(cols, [4.0, 3.0, 2.0], -math.inf, 5.0)
+    return milp
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e6])
+def test_a_cutoff_above_the_optimum_is_proven_and_becomes_the_bound(scale: float) -> None:
+    # This also pins how HiGHS reads its cutoff option (the negated objective of a
+    # maximisation, in its scaled units): read any other way, it would find 12 or 10.
+    milp = knapsack(scale)
+    alone = solve(milp, cutoff=12.5 * scale)
+    assert alone.status == _highs.CUTOFF_PROVEN and not alone.feasible
+    assert alone.bound == 12.5 * scale and not alone.optimal
+    # From a plan worth 10 (it may find the 12 below the cutoff too): the bound stays
+    # the cutoff, and the gap and the claim of optimality are measured against it.
+    for tolerance in (0.3, 0.01):
+        started = solve(
+            milp, cutoff=12.5 * scale, start=np.array([1.0, 0.0, 0.0]), mip_rel_gap=tolerance
+        )
+        assert started.objective in (pytest.approx(10 * scale), pytest.approx(12 * scale))
+        assert started.bound == 12.5 * scale
+        gap = (12.5 * scale - started.objective) / started.objective
+        assert started.gap == pytest.approx(gap) and started.optimal == (gap <= tolerance)
+    assert not started.optimal  # 12.5 is more than 1% above any plan
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e6])
+def test_a_cutoff_below_the_optimum_still_finds_it(scale: float) -> None:
+    found = solve(knapsack(scale), cutoff=11.5 * scale, mip_rel_gap=0.0)
+    assert found.optimal and found.objective == pytest.approx(12 * scale)
+    assert found.bound == pytest.approx(12 * scale)
+    assert np.array_equal(found.values, [0.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_falling_cutoffs_prove_the_optimum_and_never_claim_a_bound_below_it(seed: int) -> None:
+    milp = random_knapsacks(seed)
+    exact = solve(milp, mip_rel_gap=0.0)
+    assert exact.optimal
+    slot = optimize_model._Incumbent(milp)
+    deadline = time.perf_counter() + 30.0
+    proved = optimize_model._prove(milp, slot, deadline=deadline, mip_rel_gap=1e-3)
+    assert proved.bound >= exact.objective - 1e-6
+    assert slot.objective >= proved.bound / (1 + 1e-3) - 1e-6  # proven within the gap
+    assert slot.objective <= exact.objective + 1e-6
+
+
+def test_falling_cutoffs_still_find_a_model_without_any_plan() -> None:
+    # Integer-infeasible though its relaxation is not (2x = 1): the first cutoff is
+    # "proven" with no plan known, so a run without one must say the model has none.
+    milp = Milp()
+    x = milp.add_column(1.0)
+    milp.add_row([x], [2.0], 1.0, 1.0)
+    slot = optimize_model._Incumbent(milp)
+    proved = optimize_model._prove(
+        milp, slot, deadline=time.perf_counter() + 10.0, mip_rel_gap=1e-3
+    )
+    assert proved.status == "Infeasible" and not proved.feasible
+
+
+def random_knapsacks(seed: int) -> Milp:
+    """Three teams of 30 items, each item started in one of 4 periods (discounted) or not
+    at all, within 15 weeks per team and period: a small MILP like the roadmap's."""
+    rng = random.Random(seed)
+    milp = Milp()
+    for _ in range(3):
+        loads: dict[int, list[tuple[int, float]]] = {}
+        for _ in range(30):
+            weight, value = float(rng.randint(1, 9)), rng.lognormvariate(2, 1)
+            cols = [milp.add_column(value * 0.97**p) for p in range(4)]
+            milp.add_row(cols, [1.0] * 4, -math.inf, 1.0)
+            for p, c in enumerate(cols):
+                loads.setdefault(p, []).append((c, weight))
+        for pairs in loads.values():
+            milp.add_row([c for c, _ in pairs], [w for _, w in pairs], -math.inf, 15.0)
+    return milp

@@ -30,6 +30,9 @@ _OWN_HEURISTICS = (
 _LARGEST_COST = 1e6
 """HiGHS calls costs above this excessively large (they cost it speed and accuracy)."""
 
+CUTOFF_PROVEN = "Cutoff proven"
+"""Status of a solve with a cutoff that ended without a solution above the cutoff."""
+
 OVERRUN_GRACE = 5.0
 """Seconds a MIP may run past its time limit before it is interrupted (a safety net)."""
 
@@ -273,6 +276,8 @@ def solve(
     threads: int = 1,
     start: FloatArray | None = None,
     incumbents: IncumbentSource | None = None,
+    cutoff: float | None = None,
+    until: Callable[[], bool] | None = None,
 ) -> MilpResult:
     """Solve a :class:`Milp` with HiGHS (maximise), silently.
 
@@ -284,6 +289,14 @@ def solve(
         start: A feasible solution to start from (every column's value), or None.
         incumbents: Polled while the solve runs for better solutions found elsewhere (a
             helper thread); HiGHS's own sub-MIP heuristics are then switched off.
+        cutoff: Search only for solutions worth more than this (None: no cutoff). HiGHS
+            then prunes and fixes columns by reduced cost against the cutoff instead of
+            against its best solution, so a cutoff just above the optimum proves "nothing
+            is worth more" far sooner than the search proves a bound that low without it.
+            The bound returned stays valid: never below the cutoff, and the cutoff itself
+            when the search ends without a solution above it (status ``Cutoff proven``).
+        until: Polled while the solve runs: when it returns True the solve stops (status
+            ``Interrupted by user``), keeping its best solution and bound.
     """
     started = time.perf_counter()
     h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
@@ -293,7 +306,16 @@ def solve(
     h.cbMipInterrupt.subscribe(
         lambda event: event.interrupt() if time.perf_counter() > overdue else None
     )
+    if until is not None:
+        done = until
+        h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if done() else None)
     n = len(milp.cost)
+    scale = 2.0 ** objective_scale(milp.cost)
+    if cutoff is not None:
+        # HiGHS reads objective_bound in its own minimisation form: the negated objective
+        # of a maximisation, in the scaled units it holds (checked on HiGHS 1.11-1.16 by
+        # tests/test_optimize_search.py).
+        h.setOptionValue("objective_bound", -cutoff * scale)
     if start is not None and n:
         _set_start(h, start)
     if incumbents is not None and n:
@@ -316,22 +338,40 @@ def solve(
     values = np.array(h.getSolution().col_value, dtype=np.float64) if has_solution else np.zeros(0)
     if n == 0:
         return MilpResult("Optimal", True, 0.0, 0.0, 0.0, seconds, np.zeros(0))
-    unscale = 2.0 ** -objective_scale(milp.cost)
-    objective = float(info.objective_function_value) * unscale if has_solution else 0.0
+    objective = float(info.objective_function_value) / scale if has_solution else 0.0
     integral = any(milp.integer)
-    bound = float(info.mip_dual_bound) * unscale if integral else objective
+    bound = float(info.mip_dual_bound) / scale if integral else objective
     gap = float(info.mip_gap) if integral else 0.0
     if not np.isfinite(gap):
         gap = 0.0 if status == highspy.HighsModelStatus.kOptimal else 1.0
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    if cutoff is not None:
+        # Whatever the search pruned is worth at most the cutoff.
+        if status == highspy.HighsModelStatus.kInfeasible:
+            words, bound = CUTOFF_PROVEN, cutoff
+        bound = max(bound, cutoff)
+        gap = (bound - objective) / max(abs(objective), 1e-9)
+        gap = gap if has_solution and np.isfinite(gap) else 1.0
+        optimal = has_solution and gap <= mip_rel_gap
     return MilpResult(
         status=words,
-        optimal=status == highspy.HighsModelStatus.kOptimal,
+        optimal=optimal,
         objective=objective,
         bound=bound,
         gap=gap,
         seconds=seconds,
         values=values,
     )
+
+
+def relaxation_bound(milp: Milp, *, time_limit: float) -> float | None:
+    """The optimum of the linear relaxation (a bound on the MILP's), or None if not reached."""
+    h = _load(milp, time_limit=time_limit, mip_rel_gap=0.0, threads=1)
+    _set_integrality(h, _integer_columns(milp), highspy.HighsVarType.kContinuous)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(h.getInfo().objective_function_value) * 2.0 ** -objective_scale(milp.cost)
 
 
 def relax_and_fix(

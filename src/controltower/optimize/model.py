@@ -40,12 +40,14 @@ from dataclasses import dataclass, field, replace
 
 from controltower.errors import InputError
 from controltower.optimize._highs import (
+    CUTOFF_PROVEN,
     OVERRUN_GRACE,
     FloatArray,
     Milp,
     MilpResult,
     fix_and_optimize,
     relax_and_fix,
+    relaxation_bound,
     solve,
 )
 
@@ -628,7 +630,11 @@ _BLOCK_SECONDS = 2.0
 
 
 class _Incumbent:
-    """The best plan a helper thread has found, handed to the exact solve once each."""
+    """The best plan found so far, shared by the threads that search for plans.
+
+    It is handed to the exact solve once each, and ``met`` is set once it is within the
+    gap of a bound proven (:meth:`aim`).
+    """
 
     def __init__(self, milp: Milp) -> None:
         self._milp = milp
@@ -636,6 +642,8 @@ class _Incumbent:
         self.values: FloatArray | None = None
         self.objective = -math.inf
         self._handed = -math.inf
+        self._target = math.inf
+        self.met = threading.Event()
 
     def offer(self, values: FloatArray) -> None:
         """Keep ``values`` when it beats the best so far."""
@@ -643,6 +651,18 @@ class _Incumbent:
         with self._lock:
             if objective > self.objective:
                 self.values, self.objective = values.copy(), objective
+                if objective >= self._target:
+                    self.met.set()
+
+    def aim(self, bound: float, mip_rel_gap: float) -> None:
+        """Set ``met`` as soon as the best plan is within ``mip_rel_gap`` of ``bound``.
+
+        Within HiGHS's absolute gap too (``_ABS_GAP``), as its own optimality is.
+        """
+        with self._lock:
+            self._target = min(bound / (1.0 + mip_rel_gap), bound - _ABS_GAP)
+            if self.objective >= self._target:
+                self.met.set()
 
     def take_new(self) -> FloatArray | None:
         """The best plan if the exact solve has not had it yet, else None."""
@@ -770,10 +790,9 @@ def _solve_with_helper(
 ) -> MilpResult:
     """The exact solve, fed plans by a helper thread for big models (HiGHS frees the GIL).
 
-    The machine's second core runs :func:`_search_plans` while HiGHS works on the bound;
-    HiGHS polls the helper's best plan through its user-solution callback. When the
-    helper's last plan beats the one HiGHS ends with, it is taken (after a feasibility
-    check) and the gap is recomputed against the bound HiGHS proved.
+    The machine's second core runs :func:`_search_plans` while HiGHS works on the bound
+    (:func:`_prove`); HiGHS polls the helper's best plan through its user-solution
+    callback, and the best plan either found is the one returned.
     """
     if sum(len(cols) for cols in built.columns.values()) < _WARM_COLUMNS:
         return solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
@@ -791,12 +810,7 @@ def _solve_with_helper(
     thread = threading.Thread(target=helper, name="roadmap-plan-search", daemon=True)
     thread.start()
     try:
-        result = solve(
-            built.milp,
-            time_limit=time_limit,
-            mip_rel_gap=mip_rel_gap,
-            incumbents=incumbent.take_new,
-        )
+        result = _prove(built.milp, incumbent, deadline=deadline, mip_rel_gap=mip_rel_gap)
     finally:
         stop.set()
         # The helper stops at its next check; a block solve it is in is interrupted too.
@@ -807,24 +821,99 @@ def _solve_with_helper(
     return _with_better_plan(built.milp, result, incumbent, mip_rel_gap)
 
 
+def _prove(
+    milp: Milp,
+    incumbent: _Incumbent,
+    *,
+    deadline: float,
+    mip_rel_gap: float,
+) -> MilpResult:
+    """The exact solve as HiGHS runs with falling cutoffs, each proving a bound.
+
+    A run with a cutoff searches only for plans worth more than it and prunes against it
+    from the start (see :func:`solve`), so when the cutoff lies just above the optimum
+    it proves that bound far sooner than a run without one proves a bound that low
+    (measured on the roadmap benchmark at 2,000 candidates: the relaxation's bound less
+    0.1% is proven in 11-15 s from nothing; without a cutoff, and given a good plan from
+    the start, HiGHS takes 7-9 minutes to bring its bound that low). The first cutoff is
+    the relaxation's bound less the gap asked for, which any plan within about twice
+    that gap of the relaxation then meets. When a run proves its cutoff with time left
+    and the best plan does not yet meet it, the next run tries a lower one: the cutoff
+    the best plan needs, or a quarter of the gap below the bound proven, whichever is
+    higher. A cutoff below the optimum cannot be proven; such a run goes on as a plain
+    search once it has a plan above the cutoff, from the helper or its own. A cutoff
+    proven with no plan known is followed by a run without one (the model may have no
+    plan). Every run starts from the best plan known, takes the helper's better ones as
+    they come, and stops as soon as the best plan is within the gap of a bound an
+    earlier run proved. The result carries the lowest bound any run proved and the best
+    plan found.
+    """
+    started = time.perf_counter()
+    relaxed = relaxation_bound(milp, time_limit=max(1.0, deadline - started))
+    cutoff = None if relaxed is None or mip_rel_gap <= 0 else relaxed * (1.0 - mip_rel_gap)
+    bound = math.inf
+    result: MilpResult | None = None
+    while (left := deadline - time.perf_counter()) > 0 or result is None:
+        result = solve(
+            milp,
+            time_limit=max(left, 1.0),
+            mip_rel_gap=mip_rel_gap,
+            start=incumbent.values,
+            incumbents=incumbent.take_new,
+            cutoff=cutoff,
+            until=incumbent.met.is_set,
+        )
+        bound = min(bound, result.bound)
+        incumbent.aim(bound, mip_rel_gap)
+        if result.values.size:
+            incumbent.offer(result.values)
+        best = incumbent.objective
+        if incumbent.met.is_set() or result.status not in _RUN_ENDED:
+            break
+        if best == -math.inf:
+            # Nothing above the cutoff and no plan yet: the model may have no plan at all,
+            # which only a run without a cutoff can tell.
+            cutoff = None
+            continue
+        lower = max(best * (1.0 + mip_rel_gap), bound * (1.0 - mip_rel_gap / 4))
+        cutoff = lower if lower < bound else None
+    assert result is not None
+    return replace(result, bound=bound, seconds=time.perf_counter() - started)
+
+
+_RUN_ENDED = ("Optimal", CUTOFF_PROVEN)
+"""Statuses of a run that ended before its time limit (another may follow)."""
+
+
 def _with_better_plan(
     milp: Milp, result: MilpResult, incumbent: _Incumbent, mip_rel_gap: float
 ) -> MilpResult:
-    """``result`` with the helper's plan when that is better and feasible."""
-    values = incumbent.values
-    if values is None or incumbent.objective <= result.objective or not milp.is_feasible(values):
+    """``result`` with the best plan known when that is better and feasible.
+
+    Its gap and status are recomputed against ``result.bound``.
+    """
+    values, objective = result.values, result.objective
+    better = incumbent.values
+    if better is not None and incumbent.objective > objective and milp.is_feasible(better):
+        values, objective = better, incumbent.objective
+    if not values.size:
         return result
-    objective = incumbent.objective
     gap = max(0.0, (result.bound - objective) / max(abs(objective), 1e-9))
-    proven = result.optimal or gap <= mip_rel_gap
+    proven = gap <= mip_rel_gap or result.bound - objective <= _ABS_GAP
     return replace(
         result,
-        status="Optimal" if proven else result.status,
+        status="Optimal" if proven else _TIME_LIMIT,
         optimal=proven,
         objective=objective,
         gap=gap,
         values=values,
     )
+
+
+_TIME_LIMIT = "Time limit reached"
+
+_ABS_GAP = 1e-6
+"""Absolute gap within which a plan counts as optimal (HiGHS's default ``mip_abs_gap``)."""
 
 
 def solve_roadmap(
