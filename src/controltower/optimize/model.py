@@ -912,6 +912,10 @@ def _with_better_plan(
 
 _TIME_LIMIT = "Time limit reached"
 
+_WRAP_UP = 0.2
+"""Seconds of the time limit kept for reading the plan once the solver stops (HiGHS itself
+overruns its own limit by a few hundredths), so a solve ends within the limit it was given."""
+
 _ABS_GAP = 1e-6
 """Absolute gap within which a plan counts as optimal (HiGHS's default ``mip_abs_gap``)."""
 
@@ -924,8 +928,10 @@ def solve_roadmap(
     The model of the module docstring, with two exact strengthenings that remove no plan:
     rounded-down copies of the capacity rows and a selection column per item (see
     ``_build``), and without the items no optimal plan needs (:func:`dominated`); on big
-    models a helper thread searches for plans while HiGHS proves the bound
-    (:func:`_solve_with_helper`).
+    models a helper thread searches for plans while HiGHS proves falling cutoffs as
+    bounds (:func:`_solve_with_helper`, :func:`_prove`). The solver stops ``_WRAP_UP``
+    seconds before ``time_limit``, so that the whole solve, reading the plan included,
+    ends within it.
 
     Raises:
         PlanConflictError: The must=yes items conflict with each other or the rules.
@@ -934,7 +940,7 @@ def solve_roadmap(
     started = time.perf_counter()
     left_out = dominated(problem)
     built = _build(problem, left_out=left_out)
-    left = max(1.0, time_limit - (time.perf_counter() - started))
+    left = max(1.0, time_limit - _WRAP_UP - (time.perf_counter() - started))
     result = _solve_with_helper(problem, built, time_limit=left, mip_rel_gap=mip_rel_gap)
     result = replace(result, seconds=time.perf_counter() - started)
     if not result.feasible:
