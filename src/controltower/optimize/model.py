@@ -630,10 +630,10 @@ _BLOCK_SECONDS = 2.0
 
 
 class _Incumbent:
-    """The best plan found so far, shared by the threads that search for plans.
+    """The best plan found so far, by the helper thread or the exact solve.
 
-    It is handed to the exact solve once each, and ``met`` is set once it is within the
-    gap of a bound proven (:meth:`aim`).
+    Each better plan is handed to the exact solve once, and ``met`` is set once the best
+    is within the gap of a bound proven (:meth:`aim`).
     """
 
     def __init__(self, milp: Milp) -> None:
