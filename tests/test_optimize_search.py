@@ -138,6 +138,13 @@ def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.Mon
     assert helped.objective == pytest.approx(alone.objective, rel=1e-9)
     starts = {i: placed.start for i, placed in helped.placements.items()}
     assert plan_value(p, starts) == pytest.approx(helped.objective, rel=1e-9)
+    # With a gap to prove, the helper path proves cutoffs: its claim must hold against
+    # the exact optimum, and its plan must be what it says.
+    within = solve_roadmap(p, mip_rel_gap=0.02)
+    assert within.optimal and within.gap <= 0.02
+    assert alone.objective <= within.objective * 1.02 + 1e-9
+    starts = {i: placed.start for i, placed in within.placements.items()}
+    assert plan_value(p, starts) == pytest.approx(within.objective, rel=1e-9)
 
 
 def test_conflicting_musts_are_named_with_the_helper_running(

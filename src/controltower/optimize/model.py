@@ -875,7 +875,10 @@ def _prove(
             # which only a run without a cutoff can tell.
             cutoff = None
             continue
-        lower = max(best * (1.0 + mip_rel_gap), bound * (1.0 - mip_rel_gap / 4))
+        # The cutoff the best plan needs, a hair inside the gap so that proving it proves
+        # the gap despite rounding.
+        needed = best + (mip_rel_gap - 1e-9) * max(abs(best), 1e-9)
+        lower = max(needed, bound * (1.0 - mip_rel_gap / 4))
         cutoff = lower if lower < bound else None
     assert result is not None
     return replace(result, bound=bound, seconds=time.perf_counter() - started)
