@@ -350,7 +350,7 @@ def solve(
         if status == highspy.HighsModelStatus.kInfeasible:
             words, bound = CUTOFF_PROVEN, cutoff
         bound = max(bound, cutoff)
-        gap = (bound - objective) / max(abs(objective), 1e-9)
+        gap = relative_gap(bound, objective)
         gap = gap if has_solution and np.isfinite(gap) else 1.0
         optimal = has_solution and gap <= mip_rel_gap
     return MilpResult(
@@ -362,6 +362,11 @@ def solve(
         seconds=seconds,
         values=values,
     )
+
+
+def relative_gap(bound: float, objective: float) -> float:
+    """How far ``bound`` lies above a solution worth ``objective``, relative to it."""
+    return (bound - objective) / max(abs(objective), 1e-9)
 
 
 def relaxation_bound(milp: Milp, *, time_limit: float) -> float | None:

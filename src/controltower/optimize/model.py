@@ -46,6 +46,7 @@ from controltower.optimize._highs import (
     Milp,
     MilpResult,
     fix_and_optimize,
+    relative_gap,
     relax_and_fix,
     relaxation_bound,
     solve,
@@ -642,7 +643,8 @@ class _Incumbent:
         self.values: FloatArray | None = None
         self.objective = -math.inf
         self._handed = -math.inf
-        self._target = math.inf
+        self._bound = math.inf
+        self._gap = 0.0
         self.met = threading.Event()
 
     def offer(self, values: FloatArray) -> None:
@@ -651,17 +653,14 @@ class _Incumbent:
         with self._lock:
             if objective > self.objective:
                 self.values, self.objective = values.copy(), objective
-                if objective >= self._target:
+                if _proven(self._bound, objective, self._gap):
                     self.met.set()
 
     def aim(self, bound: float, mip_rel_gap: float) -> None:
-        """Set ``met`` as soon as the best plan is within ``mip_rel_gap`` of ``bound``.
-
-        Within HiGHS's absolute gap too (``_ABS_GAP``), as its own optimality is.
-        """
+        """Set ``met`` as soon as the best plan is within ``mip_rel_gap`` of ``bound``."""
         with self._lock:
-            self._target = min(bound / (1.0 + mip_rel_gap), bound - _ABS_GAP)
-            if self.objective >= self._target:
+            self._bound, self._gap = bound, mip_rel_gap
+            if _proven(bound, self.objective, mip_rel_gap):
                 self.met.set()
 
     def take_new(self) -> FloatArray | None:
@@ -850,7 +849,7 @@ def _prove(
     """
     started = time.perf_counter()
     relaxed = relaxation_bound(milp, time_limit=max(1.0, deadline - started))
-    cutoff = None if relaxed is None or mip_rel_gap <= 0 else relaxed * (1.0 - mip_rel_gap)
+    cutoff = None if relaxed is None or mip_rel_gap <= 0 else relaxed - mip_rel_gap * abs(relaxed)
     bound = math.inf
     result: MilpResult | None = None
     while (left := deadline - time.perf_counter()) > 0 or result is None:
@@ -878,7 +877,7 @@ def _prove(
         # The cutoff the best plan needs, a hair inside the gap so that proving it proves
         # the gap despite rounding.
         needed = best + (mip_rel_gap - 1e-9) * max(abs(best), 1e-9)
-        lower = max(needed, bound * (1.0 - mip_rel_gap / 4))
+        lower = max(needed, bound - mip_rel_gap / 4 * abs(bound))
         cutoff = lower if lower < bound else None
     assert result is not None
     return replace(result, bound=bound, seconds=time.perf_counter() - started)
@@ -901,14 +900,13 @@ def _with_better_plan(
         values, objective = better, incumbent.objective
     if not values.size:
         return result
-    gap = max(0.0, (result.bound - objective) / max(abs(objective), 1e-9))
-    proven = gap <= mip_rel_gap or result.bound - objective <= _ABS_GAP
+    proven = _proven(result.bound, objective, mip_rel_gap)
     return replace(
         result,
         status="Optimal" if proven else _TIME_LIMIT,
         optimal=proven,
         objective=objective,
-        gap=gap,
+        gap=max(0.0, relative_gap(result.bound, objective)),
         values=values,
     )
 
@@ -921,6 +919,16 @@ overruns its own limit by a few hundredths), so a solve ends within the limit it
 
 _ABS_GAP = 1e-6
 """Absolute gap within which a plan counts as optimal (HiGHS's default ``mip_abs_gap``)."""
+
+
+def _proven(bound: float, objective: float, mip_rel_gap: float) -> bool:
+    """Whether a plan worth ``objective`` is within the gap of ``bound``.
+
+    Relative, or within HiGHS's absolute gap (``_ABS_GAP``), as its own optimality is.
+    """
+    if objective == -math.inf:
+        return False
+    return relative_gap(bound, objective) <= mip_rel_gap or bound - objective <= _ABS_GAP
 
 
 def solve_roadmap(
