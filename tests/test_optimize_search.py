@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from controltower.optimize import _highs
 from controltower.optimize import model as optimize_model
 from controltower.optimize._highs import (
+    BlockSearch,
     Milp,
     MilpResult,
     fix_and_optimize,
@@ -22,11 +24,11 @@ from controltower.optimize.explain import deferred_reason
 from controltower.optimize.model import Item, RoadmapProblem, plan_value, solve_roadmap
 
 
-def two_knapsacks() -> tuple[Milp, list[list[int]]]:
-    """Two independent 0/1 knapsacks (capacity 10 each); optimum 9 + 9 = 18."""
+def two_knapsacks(count: int = 2) -> tuple[Milp, list[list[int]]]:
+    """Independent 0/1 knapsacks (two unless told; capacity 10 each), each optimum 9."""
     milp = Milp()
     blocks: list[list[int]] = []
-    for _ in range(2):
+    for _ in range(count):
         # weights 6, 5, 5 and values 5, 4.5, 4.5: the two light items beat the heavy one.
         cols = [milp.add_column(v) for v in (5.0, 4.5, 4.5)]
         milp.add_row(cols, [6.0, 5.0, 5.0], -math.inf, 10.0)
@@ -57,6 +59,46 @@ def test_fix_and_optimize_returns_the_start_when_time_is_up() -> None:
         milp, poor, blocks, deadline=time.perf_counter() - 1, on_improve=lambda _: None
     )
     assert np.array_equal(best, poor)
+
+
+def test_two_workers_improve_one_plan_and_report_each_gain_in_order() -> None:
+    milp, blocks = two_knapsacks(6)
+    poor = np.tile([1.0, 0.0, 0.0], 6)  # the heavy item everywhere: 6 x 5 = 30
+    seen: list[float] = []
+    search = BlockSearch(
+        milp, poor, [blocks], on_improve=lambda values: seen.append(milp.objective(values))
+    )
+    deadline = time.perf_counter() + 30
+    workers = [threading.Thread(target=search.work, kwargs={"deadline": deadline}) for _ in "ab"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert search.converged and search.objective == pytest.approx(54.0)
+    assert milp.is_feasible(search.values)
+    assert seen == sorted(seen) and len(seen) == 6 and seen[-1] == pytest.approx(54.0)
+
+
+def test_a_gain_that_clashes_with_another_workers_is_not_merged() -> None:
+    # a and b are worth 2 and 1 and exclude each other; two workers start from nothing at
+    # once, one freeing b, the other a: each finds its item, but only one can be kept.
+    milp = Milp()
+    a, b = milp.add_column(2.0), milp.add_column(1.0)
+    milp.add_row([a, b], [1.0, 1.0], -math.inf, 1.0)
+    kept: list[float] = []
+    blocks = [[b], [a], [a, b]]
+    search = BlockSearch(
+        milp, np.zeros(2), [blocks], on_improve=lambda v: kept.append(milp.objective(v))
+    )
+    deadline = time.perf_counter() + 30
+    first, second = search._take(deadline, None), search._take(deadline, None)
+    assert first is not None and second is not None
+    search._settle(first, np.array([0.0, 1.0]), solved=True)  # b: 1, kept
+    search._settle(second, np.array([1.0, 0.0]), solved=True)  # a beside b: infeasible
+    assert kept == [1.0] and np.array_equal(search.values, [0.0, 1.0])
+    assert not search.converged
+    search.work(deadline=deadline)  # the wider block then swaps b for a
+    assert search.converged and np.array_equal(search.values, [1.0, 0.0]) and kept == [1.0, 2.0]
 
 
 def test_is_feasible_checks_rows_bounds_and_integrality() -> None:
@@ -444,3 +486,30 @@ def random_knapsacks(seed: int) -> Milp:
         for pairs in loads.values():
             milp.add_row([c for c, _ in pairs], [w for _, w in pairs], -math.inf, 15.0)
     return milp
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_once_its_cutoff_is_proven_the_exact_solve_joins_the_plan_search(seed: int) -> None:
+    milp = random_knapsacks(seed)
+    exact = solve(milp, mip_rel_gap=0.0)
+    relaxed = _highs.relaxation_bound(milp, time_limit=10.0)
+    assert relaxed is not None and exact.objective < relaxed * (1 - 1e-3)  # so it is proven
+    slot = optimize_model._Incumbent(milp)
+    nothing = np.zeros(len(milp.cost))
+    slot.offer(nothing)
+    workers: set[str] = set()
+
+    def improve(values: np.ndarray) -> None:
+        workers.add(threading.current_thread().name)
+        slot.offer(values)
+
+    teams = [list(range(120 * k, 120 * (k + 1))) for k in range(3)]  # 30 items x 4 periods
+    search = BlockSearch(milp, nothing, [teams], on_improve=improve)
+    shared = optimize_model._SharedSearch()
+    shared.publish(search)
+    deadline = time.perf_counter() + 30.0
+    proved = optimize_model._prove(milp, slot, deadline=deadline, mip_rel_gap=1e-3, shared=shared)
+    # No plan lies above the first cutoff: every plan came from the search, on this core.
+    assert workers == {threading.current_thread().name}
+    assert slot.objective == pytest.approx(exact.objective, rel=1e-6)
+    assert exact.objective - 1e-6 <= proved.bound <= slot.objective * (1 + 1e-3) + 1e-6

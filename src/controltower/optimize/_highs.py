@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
 IncumbentSource = Callable[[], "FloatArray | None"]
 """Called while a MIP solves: a better feasible solution to hand over, or None."""
+
+Stop = Callable[[], bool]
+"""Polled while a heuristic runs (its MIPs included): True asks it to stop."""
+
+Block = Sequence[int] | Callable[[FloatArray], Sequence[int]]
+"""Columns to re-optimise together, or a function that picks them from the current solution."""
 
 _OWN_HEURISTICS = (
     "mip_heuristic_run_rins",
@@ -116,21 +123,52 @@ class Milp:
 
     def is_feasible(self, values: FloatArray, tolerance: float = 1e-6) -> bool:
         """Whether a solution keeps every bound, row and integrality (within ``tolerance``)."""
-        if values.shape != (len(self.cost),):
+        return FeasibilityCheck(self)(values, tolerance)
+
+
+class FeasibilityCheck:
+    """A :class:`Milp`'s bounds, integrality and rows as arrays, to check many solutions."""
+
+    def __init__(self, milp: Milp) -> None:
+        self._lower = np.asarray(milp.lower, dtype=np.float64)
+        self._upper = np.asarray(milp.upper, dtype=np.float64)
+        self._whole = np.asarray(milp.integer, dtype=bool)
+        sizes = [len(indices) for indices, _, _, _ in milp.rows]
+        indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        indices = np.fromiter(
+            (i for row in milp.rows for i in row[0]), dtype=np.int64, count=int(indptr[-1])
+        )
+        data = np.fromiter(
+            (v for row in milp.rows for v in row[1]), dtype=np.float64, count=int(indptr[-1])
+        )
+        self._rows = scipy.sparse.csr_array(
+            (data, indices, indptr), shape=(len(sizes), len(milp.cost))
+        )
+        self._row_lower = np.array([row[2] for row in milp.rows], dtype=np.float64)
+        self._row_upper = np.array([row[3] for row in milp.rows], dtype=np.float64)
+        # A row's tolerance grows with its largest coefficient (weeks of effort, say).
+        self._row_scale = np.array(
+            [max(1.0, float(np.abs(row[1]).max())) for row in milp.rows], dtype=np.float64
+        )
+
+    def __call__(self, values: FloatArray, tolerance: float = 1e-6) -> bool:
+        """Whether ``values`` keeps every bound, row and integrality (within ``tolerance``)."""
+        if values.shape != self._lower.shape:
             return False
-        lower = np.asarray(self.lower, dtype=np.float64)
-        upper = np.asarray(self.upper, dtype=np.float64)
-        if np.any(values < lower - tolerance) or np.any(values > upper + tolerance):
+        if np.any(values < self._lower - tolerance) or np.any(values > self._upper + tolerance):
             return False
-        whole = np.asarray(self.integer, dtype=bool)
-        if np.any(np.abs(values[whole] - np.round(values[whole])) > tolerance):
+        whole = values[self._whole]
+        if np.any(np.abs(whole - np.round(whole)) > tolerance):
             return False
-        for indices, coefficients, low, up in self.rows:
-            activity = float(np.dot(values[indices], coefficients))
-            scale = tolerance * max(1.0, float(np.abs(coefficients).max()))
-            if activity < low - scale or activity > up + scale:
-                return False
-        return True
+        if not self._row_scale.size:
+            return True
+        activity = self._rows @ values
+        slack = tolerance * self._row_scale
+        return bool(
+            np.all(activity >= self._row_lower - slack)
+            and np.all(activity <= self._row_upper + slack)
+        )
 
 
 @dataclass(frozen=True)
@@ -167,7 +205,7 @@ def _load(
     time_limit: float,
     mip_rel_gap: float,
     threads: int,
-    stop: threading.Event | None = None,
+    stop: Stop | None = None,
 ) -> highspy.Highs:
     """A silent HiGHS instance holding the model (maximise); ``stop`` interrupts its MIPs.
 
@@ -179,7 +217,8 @@ def _load(
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", int(threads))
     if stop is not None:
-        h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if stop.is_set() else None)
+        halt = stop  # narrowed for the callback
+        h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if halt() else None)
     n = len(milp.cost)
     inf = highspy.kHighsInf
     if n:
@@ -386,7 +425,7 @@ def relax_and_fix(
     time_limit: float,
     mip_rel_gap: float = 1e-4,
     prune: float = 0.0,
-    stop: threading.Event | None = None,
+    stop: Stop | None = None,
 ) -> FloatArray | None:
     """A good feasible solution by relax-and-fix (a heuristic: no optimality claim).
 
@@ -402,11 +441,11 @@ def relax_and_fix(
         mip_rel_gap: Relative gap of each stage's solve.
         prune: Columns at 0 in the first LP whose reduced cost loses more than this share
             of the LP objective are kept at 0 throughout (0: none), to keep stages small.
-        stop: Set to give up early (returns None).
+        stop: Returns True to give up early (returns None).
 
     Returns:
         Every column's value, or None when a stage found nothing feasible, time ran out or
-        ``stop`` was set.
+        ``stop`` asked.
     """
     deadline = time.perf_counter() + time_limit
     h = _load(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=1, stop=stop)
@@ -424,7 +463,7 @@ def relax_and_fix(
         _fix(h, drop, np.zeros(drop.size))
     for k, stage in enumerate(stages):
         left = deadline - time.perf_counter()
-        if left <= 0 or (stop is not None and stop.is_set()):
+        if left <= 0 or (stop is not None and stop()):
             return None
         columns = np.array(stage, dtype=np.int32)
         _set_integrality(h, columns, highspy.HighsVarType.kInteger)
@@ -453,76 +492,175 @@ def _rounded(milp: Milp, values: FloatArray) -> FloatArray:
 def fix_and_optimize(
     milp: Milp,
     values: FloatArray,
-    blocks: Sequence[Sequence[int] | Callable[[FloatArray], Sequence[int]]],
+    blocks: Sequence[Block],
     *,
     deadline: float,
     on_improve: Callable[[FloatArray], None],
     block_seconds: float = 2.0,
     mip_rel_gap: float = 1e-6,
-    stop: threading.Event | None = None,
+    stop: Stop | None = None,
 ) -> FloatArray:
     """Improve a feasible solution block by block (a heuristic: no optimality claim).
 
-    Each step frees one block's columns (back to their own bounds), fixes every other
-    column at its current value and re-solves, starting from the current solution; a
-    better solution is kept and passed to ``on_improve``. It cycles over the blocks until
-    a full pass improves nothing with every block solved to its gap (a local optimum),
-    the ``deadline`` (a ``time.perf_counter()`` instant) passes or ``stop`` is set. A pass
-    that improves nothing only because blocks hit their time limit doubles that limit.
-
-    Args:
-        milp: The model.
-        values: A feasible solution (every column's value).
-        blocks: Groups of columns to re-optimise together (for the roadmap: one team's),
-            or functions that make a group from the current solution.
-        deadline: When to stop.
-        on_improve: Called with each better solution.
-        block_seconds: Time limit of one block's solve (to begin with).
-        mip_rel_gap: Relative gap of one block's solve: it is measured on the whole
-            objective, so it must be small for a block's share of the value to matter.
-        stop: Set to stop early.
+    One worker of a :class:`BlockSearch` over one level of ``blocks``: it stops at a
+    local optimum (a full pass improves nothing with every block solved to its gap), when
+    the ``deadline`` (a ``time.perf_counter()`` instant) passes or when ``stop`` asks.
 
     Returns:
         The best solution found (``values`` itself when nothing improved it).
     """
-    current = _rounded(milp, values)
-    best = milp.objective(current)
-    h = _load(milp, time_limit=block_seconds, mip_rel_gap=mip_rel_gap, threads=1, stop=stop)
-    # A block's model is small once the fixed columns are presolved away; HiGHS's restarts
-    # (re-presolving as columns settle) cost more there than they save (measured: a sweep
-    # of the roadmap benchmark's twelve team blocks takes 14 s instead of 23 s without).
-    h.setOptionValue("mip_allow_restart", False)
-    # Nor strong branching: on these small multiple knapsacks it costs most of the solve
-    # (measured: one team of the roadmap benchmark proves its best repacking in 3.9 s
-    # with pseudo-costs trusted from the start, 14.1 s with HiGHS's default of 8
-    # strong-branching samples per column first).
-    h.setOptionValue("mip_pscost_minreliable", 0)
-    lower = np.asarray(milp.lower, dtype=np.float64)
-    upper = np.asarray(milp.upper, dtype=np.float64)
-    every = np.arange(len(milp.cost), dtype=np.int32)
-    unchanged = 0  # blocks re-solved in a row without a gain
-    timed_out = False  # whether one of them stopped at its time limit
-    while blocks:
-        for block in blocks:
-            left = deadline - time.perf_counter()
-            if left <= 0.05 or (stop is not None and stop.is_set()):
-                return current
-            free = np.asarray(block(current) if callable(block) else block, dtype=np.int32)
-            _fix(h, every, current)
-            h.changeColsBounds(free.size, free, lower[free], upper[free])
-            h.setOptionValue("time_limit", min(block_seconds, left))
-            _set_start(h, current)
+    search = BlockSearch(
+        milp,
+        values,
+        [blocks],
+        on_improve=on_improve,
+        block_seconds=block_seconds,
+        mip_rel_gap=mip_rel_gap,
+    )
+    search.work(deadline=deadline, stop=stop)
+    return search.values
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One block re-solve: the solution it starts from and the columns it frees."""
+
+    level: int
+    start: FloatArray
+    objective: float
+    free: NDArray[np.int32]
+    seconds: float
+
+
+class BlockSearch:
+    """A feasible solution improved block by block, by one worker or several at once.
+
+    Each step frees one block's columns (back to their own bounds), fixes every other
+    column at its value in the current solution and re-solves, starting from it. When the
+    step finds better, its block's columns are put into the current solution (which
+    another worker may have improved meanwhile, in another block) and the result is kept
+    when it is feasible and better still; each kept solution goes to ``on_improve``.
+    Blocks come in levels (small ones first). A level's blocks are cycled through until a
+    full pass improves nothing with every block solved to its gap (a local optimum for
+    that level); a pass that improves nothing only because blocks hit their time limit
+    doubles that limit. Then the next level starts, and after the last the search has
+    ``converged``. Any number of threads may :meth:`work` on one search: each takes the
+    next block of the current level, so two workers pass over the blocks twice as fast.
+
+    Args:
+        milp: The model.
+        values: A feasible solution (every column's value).
+        levels: Blocks by level (for the roadmap: teams and period pairs, then wider).
+        on_improve: Called with each better solution kept, in the order they are kept.
+        block_seconds: Time limit of one block's solve (to begin each level with).
+        mip_rel_gap: Relative gap of one block's solve: it is measured on the whole
+            objective, so it must be small for a block's share of the value to matter.
+    """
+
+    def __init__(
+        self,
+        milp: Milp,
+        values: FloatArray,
+        levels: Sequence[Sequence[Block]],
+        *,
+        on_improve: Callable[[FloatArray], None],
+        block_seconds: float = 2.0,
+        mip_rel_gap: float = 1e-6,
+    ) -> None:
+        self._milp = milp
+        self._feasible = FeasibilityCheck(milp)
+        self._cost = np.asarray(milp.cost, dtype=np.float64)
+        self._levels = [list(level) for level in levels if level]
+        self._on_improve = on_improve
+        self._first_seconds = block_seconds
+        self._gap = mip_rel_gap
+        self._lock = threading.Lock()
+        self.values = _rounded(milp, values)
+        self.objective = float(self._cost @ self.values)
+        self.converged = not self._levels
+        self._level = 0
+        self._next = 0  # the current level's next block (cycling)
+        self._seconds = block_seconds
+        self._unchanged = 0  # steps of this level in a row without a gain
+        self._timed_out = False  # whether one of them stopped at its time limit
+        self._unsure = False  # whether one found better that could not be merged
+
+    def work(self, *, deadline: float, stop: Stop | None = None) -> None:
+        """Take steps until the search converges, ``deadline`` passes or ``stop`` asks."""
+        h = _load(self._milp, time_limit=self._seconds, mip_rel_gap=self._gap, threads=1, stop=stop)
+        # A block's model is small once the fixed columns are presolved away; HiGHS's
+        # restarts (re-presolving as columns settle) cost more there than they save
+        # (measured: a sweep of the roadmap benchmark's twelve team blocks takes 14 s
+        # instead of 23 s without).
+        h.setOptionValue("mip_allow_restart", False)
+        # Nor strong branching: on these small multiple knapsacks it costs most of the
+        # solve (measured: one team of the roadmap benchmark proves its best repacking in
+        # 3.9 s with pseudo-costs trusted from the start, 14.1 s with HiGHS's default of 8
+        # strong-branching samples per column first).
+        h.setOptionValue("mip_pscost_minreliable", 0)
+        lower = np.asarray(self._milp.lower, dtype=np.float64)
+        upper = np.asarray(self._milp.upper, dtype=np.float64)
+        every = np.arange(self._cost.size, dtype=np.int32)
+        while (step := self._take(deadline, stop)) is not None:
+            _fix(h, every, step.start)
+            h.changeColsBounds(step.free.size, step.free, lower[step.free], upper[step.free])
+            h.setOptionValue("time_limit", step.seconds)
+            _set_start(h, step.start)
             h.run()
-            unchanged += 1
-            timed_out = timed_out or h.getModelStatus() != highspy.HighsModelStatus.kOptimal
-            if h.getInfo().primal_solution_status == 2:
-                found = _rounded(milp, np.array(h.getSolution().col_value, dtype=np.float64))
-                objective = milp.objective(found)
-                if objective > best + 1e-9 * max(1.0, abs(best)):
-                    current, best, unchanged, timed_out = found, objective, 0, False
-                    on_improve(current)
-            if unchanged >= len(blocks):
-                if not timed_out:
-                    return current
-                block_seconds, unchanged, timed_out = 2 * block_seconds, 0, False
-    return current
+            found = None
+            if h.getInfo().primal_solution_status == 2:  # kSolutionStatusFeasible
+                found = _rounded(self._milp, np.array(h.getSolution().col_value, dtype=np.float64))
+            solved = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            self._settle(step, found, solved=solved)
+
+    def _take(self, deadline: float, stop: Stop | None) -> _Step | None:
+        """The next step, or None when there is none to take."""
+        with self._lock:
+            left = deadline - time.perf_counter()
+            if self.converged or left <= 0.05 or (stop is not None and stop()):
+                return None
+            level = self._levels[self._level]
+            block = level[self._next % len(level)]
+            self._next += 1
+            start, objective = self.values.copy(), self.objective
+            step_level, seconds = self._level, min(self._seconds, left)
+        free = block(start) if callable(block) else block
+        return _Step(step_level, start, objective, np.asarray(free, dtype=np.int32), seconds)
+
+    def _settle(self, step: _Step, found: FloatArray | None, *, solved: bool) -> None:
+        """Merge what a step found into the current solution and count the step.
+
+        ``on_improve`` is called under the lock, so the solutions it gets only get better.
+        """
+        kept: FloatArray | None = None
+        with self._lock:
+            tolerance = 1e-9 * max(1.0, abs(self.objective))
+            if found is not None and float(self._cost @ found) > step.objective + tolerance:
+                merged = self.values.copy()
+                merged[step.free] = found[step.free]
+                objective = float(self._cost @ merged)
+                if objective > self.objective + tolerance and self._feasible(merged):
+                    self.values, self.objective, kept = merged, objective, merged
+                else:
+                    self._unsure = True  # another worker's gain got in the way: retry
+            if kept is not None:
+                self._unchanged, self._timed_out, self._unsure = 0, False, False
+            elif step.level == self._level:
+                self._unchanged += 1
+                self._timed_out = self._timed_out or not solved
+                if self._unchanged >= len(self._levels[self._level]):
+                    self._end_pass()
+            if kept is not None:
+                self._on_improve(kept)
+
+    def _end_pass(self) -> None:
+        """A full pass of the current level gained nothing: retry longer, or go wider."""
+        if self._timed_out:
+            self._seconds *= 2
+        elif self._unsure:
+            pass
+        elif self._level + 1 < len(self._levels):
+            self._level, self._next, self._seconds = self._level + 1, 0, self._first_seconds
+        else:
+            self.converged = True
+        self._unchanged, self._timed_out, self._unsure = 0, False, False

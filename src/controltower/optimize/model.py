@@ -42,10 +42,11 @@ from controltower.errors import InputError
 from controltower.optimize._highs import (
     CUTOFF_PROVEN,
     OVERRUN_GRACE,
+    Block,
+    BlockSearch,
     FloatArray,
     Milp,
     MilpResult,
-    fix_and_optimize,
     relative_gap,
     relax_and_fix,
     relaxation_bound,
@@ -737,27 +738,49 @@ def _period_blocks(
     return [maker(p) for p in range(len(problem.periods) - width + 1)]
 
 
+class _SharedSearch:
+    """The helper's plan search, once it has a first plan, for the exact solve to join."""
+
+    def __init__(self) -> None:
+        self._search: BlockSearch | None = None
+        self._lock = threading.Lock()
+
+    def publish(self, search: BlockSearch) -> None:
+        """Open ``search`` to other workers."""
+        with self._lock:
+            self._search = search
+
+    def open(self) -> BlockSearch | None:
+        """The search, while it has steps left to take (None before it starts)."""
+        with self._lock:
+            search = self._search
+        return None if search is None or search.converged else search
+
+
 def _search_plans(
     problem: RoadmapProblem,
     built: _Built,
     incumbent: _Incumbent,
+    shared: _SharedSearch,
     *,
     deadline: float,
-    stop: threading.Event,
+    stop: Callable[[], bool],
 ) -> None:
     """The helper: a relax-and-fix plan, then re-solves of parts of it that improve it.
 
     Relax-and-fix by period makes the starts in the first period integral with later
-    periods relaxed, fixes them, and so on (:func:`relax_and_fix`). Then each team's
-    columns are re-optimised with every other team's held fixed
-    (:func:`fix_and_optimize`), which repacks a team's periods as a whole, and then each
-    pair of adjacent periods across all teams (:func:`_period_blocks`). When none of
-    those improves the plan any more and time is left, the parts grow: two linked teams
-    at once (:func:`_linked_team_pairs`) and three adjacent periods. Each better plan goes
-    to ``incumbent``, where the exact solve picks it up. HiGHS's own heuristics find poor
-    plans on big models (many near-equal ways to fill each team's periods), and a plan
-    close to the optimum is what lets its bound prove the gap. The helper changes only
-    which plans the search knows, never what counts as optimal.
+    periods relaxed, fixes them, and so on (:func:`relax_and_fix`). Then a
+    :class:`BlockSearch` re-optimises each team's columns with every other team's held
+    fixed, which repacks a team's periods as a whole, and each pair of adjacent periods
+    across all teams (:func:`_period_blocks`). When none of those improves the plan any
+    more and time is left, the parts grow: two linked teams at once
+    (:func:`_linked_team_pairs`) and three adjacent periods. The search is published in
+    ``shared``, so the exact solve can join it on the other core once it has proven its
+    bound (:func:`_prove`). Each better plan goes to ``incumbent``, where the exact solve
+    picks it up. HiGHS's own heuristics find poor plans on big models (many near-equal
+    ways to fill each team's periods), and a plan close to the optimum is what lets its
+    bound prove the gap. The helper changes only which plans the search knows, never
+    what counts as optimal.
     """
     stages: list[list[int]] = [[] for _ in problem.periods]
     for cols in built.columns.values():
@@ -768,20 +791,15 @@ def _search_plans(
     if plan is None:
         return
     incumbent.offer(plan)
-    levels: list[list[list[int] | Callable[[FloatArray], list[int]]]] = [
+    levels: list[list[Block]] = [
         [*_team_blocks(problem, built), *_period_blocks(problem, built)],
         [*_linked_team_pairs(problem, built), *_period_blocks(problem, built, width=3)],
     ]
-    for blocks in levels:
-        plan = fix_and_optimize(
-            built.milp,
-            plan,
-            blocks,
-            deadline=deadline,
-            on_improve=incumbent.offer,
-            block_seconds=_BLOCK_SECONDS,
-            stop=stop,
-        )
+    search = BlockSearch(
+        built.milp, plan, levels, on_improve=incumbent.offer, block_seconds=_BLOCK_SECONDS
+    )
+    shared.publish(search)
+    search.work(deadline=deadline, stop=stop)
 
 
 def _solve_with_helper(
@@ -796,20 +814,23 @@ def _solve_with_helper(
     if sum(len(cols) for cols in built.columns.values()) < _WARM_COLUMNS:
         return solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     incumbent = _Incumbent(built.milp)
+    shared = _SharedSearch()
     stop = threading.Event()
     failures: list[BaseException] = []
     deadline = time.perf_counter() + time_limit
 
     def helper() -> None:
         try:
-            _search_plans(problem, built, incumbent, deadline=deadline, stop=stop)
+            _search_plans(problem, built, incumbent, shared, deadline=deadline, stop=stop.is_set)
         except BaseException as exc:  # re-raised in the caller's thread
             failures.append(exc)
 
     thread = threading.Thread(target=helper, name="roadmap-plan-search", daemon=True)
     thread.start()
     try:
-        result = _prove(built.milp, incumbent, deadline=deadline, mip_rel_gap=mip_rel_gap)
+        result = _prove(
+            built.milp, incumbent, deadline=deadline, mip_rel_gap=mip_rel_gap, shared=shared
+        )
     finally:
         stop.set()
         # The helper stops at its next check; a block solve it is in is interrupted too.
@@ -826,6 +847,7 @@ def _prove(
     *,
     deadline: float,
     mip_rel_gap: float,
+    shared: _SharedSearch | None = None,
 ) -> MilpResult:
     """The exact solve as HiGHS runs with falling cutoffs, each proving a bound.
 
@@ -836,15 +858,20 @@ def _prove(
     0.1% is proven in 11-15 s from nothing; without a cutoff, and given a good plan from
     the start, HiGHS takes 7-9 minutes to bring its bound that low). The first cutoff is
     the relaxation's bound less the gap asked for, which any plan within about twice
-    that gap of the relaxation then meets. When a run proves its cutoff with time left
-    and the best plan does not yet meet it, the next run tries a lower one: the cutoff
-    the best plan needs, or a quarter of the gap below the bound proven, whichever is
-    higher. A cutoff below the optimum cannot be proven; such a run goes on as a plain
-    search once it has a plan above the cutoff, from the helper or its own. A cutoff
-    proven with no plan known is followed by a run without one (the model may have no
-    plan). Every run starts from the best plan known, takes the helper's better ones as
-    they come, and stops as soon as the best plan is within the gap of a bound an
-    earlier run proved. The result carries the lowest bound any run proved and the best
+    that gap of the relaxation then meets.
+
+    Once a cutoff is proven and the best plan does not meet it, only a better plan can
+    close the gap soonest, so this core joins the helper's plan search in ``shared``
+    (two workers take its block re-solves twice as fast) until the search converges;
+    when the search has not started yet, the next run stops as soon as it does. With
+    time left after that (or with no search to join), the next run tries a lower cutoff:
+    the one the best plan needs, or a quarter of the gap below the bound proven,
+    whichever is higher. A cutoff below the optimum cannot be proven; such a run goes on
+    as a plain search once it has a plan above the cutoff, from the helper or its own. A
+    cutoff proven with no plan known is followed by a run without one (the model may
+    have no plan). Every run starts from the best plan known, takes the helper's better
+    ones as they come, and everything stops as soon as the best plan is within the gap
+    of a bound proven. The result carries the lowest bound any run proved and the best
     plan found.
     """
     started = time.perf_counter()
@@ -852,6 +879,11 @@ def _prove(
     cutoff = None if relaxed is None or mip_rel_gap <= 0 else relaxed - mip_rel_gap * abs(relaxed)
     bound = math.inf
     result: MilpResult | None = None
+    proven = False  # whether a run has proven its cutoff: then plans are what is missing
+
+    def joinable() -> BlockSearch | None:
+        return shared.open() if proven and shared is not None else None
+
     while (left := deadline - time.perf_counter()) > 0 or result is None:
         result = solve(
             milp,
@@ -860,27 +892,43 @@ def _prove(
             start=incumbent.values,
             incumbents=incumbent.take_new,
             cutoff=cutoff,
-            until=incumbent.met.is_set,
+            until=lambda: incumbent.met.is_set() or joinable() is not None,
         )
         bound = min(bound, result.bound)
         incumbent.aim(bound, mip_rel_gap)
         if result.values.size:
             incumbent.offer(result.values)
-        best = incumbent.objective
-        if incumbent.met.is_set() or result.status not in _RUN_ENDED:
+        if incumbent.met.is_set():
             break
-        if best == -math.inf:
+        ended = result.status in _RUN_ENDED
+        if ended and incumbent.objective == -math.inf:
             # Nothing above the cutoff and no plan yet: the model may have no plan at all,
             # which only a run without a cutoff can tell.
             cutoff = None
             continue
-        # The cutoff the best plan needs, a hair inside the gap so that proving it proves
-        # the gap despite rounding.
-        needed = best + (mip_rel_gap - 1e-9) * max(abs(best), 1e-9)
-        lower = max(needed, bound - mip_rel_gap / 4 * abs(bound))
-        cutoff = lower if lower < bound else None
+        proven = proven or ended
+        if (search := joinable()) is not None:
+            search.work(deadline=deadline, stop=incumbent.met.is_set)
+            if incumbent.met.is_set():
+                break
+        elif not ended:
+            break
+        if ended:
+            cutoff = _next_cutoff(incumbent.objective, bound, mip_rel_gap)
     assert result is not None
     return replace(result, bound=bound, seconds=time.perf_counter() - started)
+
+
+def _next_cutoff(best: float, bound: float, mip_rel_gap: float) -> float | None:
+    """The cutoff to try once ``bound`` is proven (None when none lies below it).
+
+    The one the best plan (worth ``best``) needs, or a quarter of the gap below ``bound``,
+    whichever is higher. The cutoff a plan needs lies a hair inside the gap, so that
+    proving it proves the gap despite rounding.
+    """
+    needed = best + (mip_rel_gap - 1e-9) * max(abs(best), 1e-9)
+    lower = max(needed, bound - mip_rel_gap / 4 * abs(bound))
+    return lower if lower < bound else None
 
 
 _RUN_ENDED = ("Optimal", CUTOFF_PROVEN)
