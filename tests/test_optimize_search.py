@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 import threading
 import time
 
+import highspy
 import numpy as np
 import pytest
 
@@ -513,3 +515,39 @@ def test_once_its_cutoff_is_proven_the_exact_solve_joins_the_plan_search(seed: i
     assert workers == {threading.current_thread().name}
     assert slot.objective == pytest.approx(exact.objective, rel=1e-6)
     assert exact.objective - 1e-6 <= proved.bound <= slot.objective * (1 + 1e-3) + 1e-6
+
+
+def test_two_threads_starting_highs_at_once_leave_standard_output_where_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The exact solve and its helper both start HiGHS at once; the first start hides
+    # HiGHS's banner by pointing descriptor 1 at the null device for a moment. Were a
+    # second thread to start HiGHS meanwhile, it would save (and later put back) the
+    # null device, and every line the process prints after would be lost: it must wait.
+    real = highspy.Highs
+    started: list[str] = []
+    go_on = threading.Event()
+
+    def held_start() -> highspy.Highs:
+        started.append(threading.current_thread().name)
+        if len(started) == 1:
+            go_on.wait(timeout=10)
+        return real()
+
+    monkeypatch.setattr(highspy, "Highs", held_start)
+    monkeypatch.setattr(_highs, "_banner_shown", False)
+    where = os.fstat(1)
+    first = threading.Thread(target=_highs.new_highs, name="first")
+    second = threading.Thread(target=_highs.new_highs, name="second")
+    first.start()
+    while not started:
+        time.sleep(0.01)
+    second.start()
+    time.sleep(0.3)
+    assert started == ["first"]  # the second waits while the banner is being hidden
+    go_on.set()
+    first.join()
+    second.join()
+    assert started[0] == "first" and sorted(started) == ["first", "first", "second"]
+    now = os.fstat(1)
+    assert (now.st_dev, now.st_ino) == (where.st_dev, where.st_ino)

@@ -44,24 +44,31 @@ OVERRUN_GRACE = 5.0
 """Seconds a MIP may run past its time limit before it is interrupted (a safety net)."""
 
 _banner_shown = False
+_banner_lock = threading.Lock()
 
 
 def new_highs() -> highspy.Highs:
-    """A silent HiGHS instance (its one-time copyright banner kept off stdout)."""
+    """A silent HiGHS instance (its one-time copyright banner kept off stdout).
+
+    The first instance is made with standard output pointed at the null device, under a
+    lock: two threads doing that at once (the exact solve and its helper both start
+    HiGHS) would leave the second one's "saved" descriptor being the null device, and
+    every later line the process prints lost.
+    """
     global _banner_shown
-    if _banner_shown:
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()  # type: ignore[no-untyped-call]
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _banner_shown = True
+    with _banner_lock:
+        if not _banner_shown:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+                    highspy.Highs()  # type: ignore[no-untyped-call]
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_shown = True
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     return h
 
