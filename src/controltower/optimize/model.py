@@ -860,10 +860,11 @@ def _prove(
     the relaxation's bound less the gap asked for, which any plan within about twice
     that gap of the relaxation then meets.
 
-    Once a cutoff is proven and the best plan does not meet it, only a better plan can
-    close the gap soonest, so this core joins the helper's plan search in ``shared``
-    (two workers take its block re-solves twice as fast) until the search converges;
-    when the search has not started yet, the next run stops as soon as it does. With
+    Once a cutoff is proven and the best plan does not meet it, a better plan is the
+    quickest way to close the gap (lower cutoffs were not proven in the time left on the
+    benchmark), so this core joins the helper's plan search in ``shared`` (two workers
+    take its block re-solves twice as fast) until the search converges; when the search
+    has not started yet, the next run stops as soon as it does. With
     time left after that (or with no search to join), the next run tries a lower cutoff:
     the one the best plan needs, or a quarter of the gap below the bound proven,
     whichever is higher. A cutoff below the optimum cannot be proven; such a run goes on
