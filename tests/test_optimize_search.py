@@ -18,7 +18,6 @@ from controltower.optimize._highs import (
     BlockSearch,
     Milp,
     MilpResult,
-    fix_and_optimize,
     objective_scale,
     solve,
 )
@@ -38,29 +37,25 @@ def two_knapsacks(count: int = 2) -> tuple[Milp, list[list[int]]]:
     return milp, blocks
 
 
-def test_fix_and_optimize_reaches_each_blocks_optimum_and_reports_each_gain() -> None:
+def test_a_block_search_reaches_each_blocks_optimum_and_reports_each_gain() -> None:
     milp, blocks = two_knapsacks()
     poor = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # the heavy item in both: 10
     seen: list[float] = []
-    best = fix_and_optimize(
-        milp,
-        poor,
-        blocks,
-        deadline=time.perf_counter() + 30,
-        on_improve=lambda values: seen.append(milp.objective(values)),
+    search = BlockSearch(
+        milp, poor, [blocks], on_improve=lambda values: seen.append(milp.objective(values))
     )
-    assert milp.objective(best) == pytest.approx(18.0)
-    assert milp.is_feasible(best)
+    search.work(deadline=time.perf_counter() + 30)
+    assert search.converged and milp.objective(search.values) == pytest.approx(18.0)
+    assert milp.is_feasible(search.values)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(18.0) and len(seen) == 2
 
 
-def test_fix_and_optimize_returns_the_start_when_time_is_up() -> None:
+def test_a_block_search_keeps_the_start_when_time_is_up() -> None:
     milp, blocks = two_knapsacks()
     poor = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
-    best = fix_and_optimize(
-        milp, poor, blocks, deadline=time.perf_counter() - 1, on_improve=lambda _: None
-    )
-    assert np.array_equal(best, poor)
+    search = BlockSearch(milp, poor, [blocks], on_improve=lambda _: None)
+    search.work(deadline=time.perf_counter() - 1)
+    assert np.array_equal(search.values, poor) and not search.converged
 
 
 def test_two_workers_improve_one_plan_and_report_each_gain_in_order() -> None:

@@ -496,38 +496,6 @@ def _rounded(milp: Milp, values: FloatArray) -> FloatArray:
     return out
 
 
-def fix_and_optimize(
-    milp: Milp,
-    values: FloatArray,
-    blocks: Sequence[Block],
-    *,
-    deadline: float,
-    on_improve: Callable[[FloatArray], None],
-    block_seconds: float = 2.0,
-    mip_rel_gap: float = 1e-6,
-    stop: Stop | None = None,
-) -> FloatArray:
-    """Improve a feasible solution block by block (a heuristic: no optimality claim).
-
-    One worker of a :class:`BlockSearch` over one level of ``blocks``: it stops at a
-    local optimum (a full pass improves nothing with every block solved to its gap), when
-    the ``deadline`` (a ``time.perf_counter()`` instant) passes or when ``stop`` asks.
-
-    Returns:
-        The best solution found (``values`` itself when nothing improved it).
-    """
-    search = BlockSearch(
-        milp,
-        values,
-        [blocks],
-        on_improve=on_improve,
-        block_seconds=block_seconds,
-        mip_rel_gap=mip_rel_gap,
-    )
-    search.work(deadline=deadline, stop=stop)
-    return search.values
-
-
 @dataclass(frozen=True)
 class _Step:
     """One block re-solve: the solution it starts from and the columns it frees."""
@@ -652,13 +620,12 @@ class BlockSearch:
                     self._unsure = True  # another worker's gain got in the way: retry
             if kept is not None:
                 self._unchanged, self._timed_out, self._unsure = 0, False, False
+                self._on_improve(kept)
             elif step.level == self._level:
                 self._unchanged += 1
                 self._timed_out = self._timed_out or not solved
                 if self._unchanged >= len(self._levels[self._level]):
                     self._end_pass()
-            if kept is not None:
-                self._on_improve(kept)
 
     def _end_pass(self) -> None:
         """A full pass of the current level gained nothing: retry longer, or go wider."""
