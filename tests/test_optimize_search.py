@@ -546,3 +546,32 @@ def test_two_threads_starting_highs_at_once_leave_standard_output_where_it_was(
     assert started[0] == "first" and sorted(started) == ["first", "first", "second"]
     now = os.fstat(1)
     assert (now.st_dev, now.st_ino) == (where.st_dev, where.st_ino)
+
+
+class _SearchThatConvergesMeanwhile(optimize_model._SharedSearch):
+    """Open to join only at its second look: a run stops to join it, and it is gone."""
+
+    def __init__(self, search: BlockSearch) -> None:
+        super().__init__()
+        self.looks = 0
+        self._only = search
+
+    def open(self) -> BlockSearch | None:
+        self.looks += 1
+        return self._only if self.looks == 2 else None
+
+
+def test_a_run_stopped_to_join_a_search_that_converged_meanwhile_goes_on() -> None:
+    milp = random_knapsacks(0)
+    exact = solve(milp, mip_rel_gap=0.0)
+    slot = optimize_model._Incumbent(milp)
+    nothing = np.zeros(len(milp.cost))
+    slot.offer(nothing)
+    shared = _SearchThatConvergesMeanwhile(
+        BlockSearch(milp, nothing, [[list(range(len(milp.cost)))]], on_improve=slot.offer)
+    )
+    deadline = time.perf_counter() + 30.0
+    proved = optimize_model._prove(milp, slot, deadline=deadline, mip_rel_gap=1e-3, shared=shared)
+    assert shared.looks >= 3  # the second look stopped a run; the third found nothing
+    assert exact.objective - 1e-6 <= proved.bound <= slot.objective * (1 + 1e-3) + 1e-6
+    assert slot.objective == pytest.approx(exact.objective, rel=1e-3)

@@ -37,6 +37,9 @@ _OWN_HEURISTICS = (
 _LARGEST_COST = 1e6
 """HiGHS calls costs above this excessively large (they cost it speed and accuracy)."""
 
+INTERRUPTED = "Interrupted by user"
+"""HiGHS's status of a solve stopped by its interrupt callback (``until``, the safety net)."""
+
 CUTOFF_PROVEN = "Cutoff proven"
 """Status of a solve with a cutoff that ended without a solution above the cutoff."""
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from controltower.errors import InputError
 from controltower.optimize._highs import (
     CUTOFF_PROVEN,
+    INTERRUPTED,
     OVERRUN_GRACE,
     Block,
     BlockSearch,
@@ -912,6 +913,8 @@ def _prove(
             search.work(deadline=deadline, stop=incumbent.met.is_set)
             if incumbent.met.is_set():
                 break
+        elif result.status == INTERRUPTED:
+            continue  # stopped to join a search that has converged since: run on
         elif not ended:
             break
         if ended:
