@@ -136,6 +136,32 @@ class Milp:
         return FeasibilityCheck(self)(values, tolerance)
 
 
+@dataclass(frozen=True)
+class _RowArrays:
+    """A :class:`Milp`'s rows in compressed sparse row form (what HiGHS and SciPy take)."""
+
+    starts: NDArray[np.int64]
+    """Where each row's entries start, and one past the last entry."""
+    indices: NDArray[np.int64]
+    data: NDArray[np.float64]
+    lower: FloatArray
+    upper: FloatArray
+
+    @classmethod
+    def of(cls, milp: Milp) -> _RowArrays:
+        """The rows of ``milp``."""
+        starts = np.zeros(len(milp.rows) + 1, dtype=np.int64)
+        np.cumsum([len(row[0]) for row in milp.rows], out=starts[1:])
+        count = int(starts[-1])
+        return cls(
+            starts=starts,
+            indices=np.fromiter((i for r in milp.rows for i in r[0]), dtype=np.int64, count=count),
+            data=np.fromiter((v for r in milp.rows for v in r[1]), dtype=np.float64, count=count),
+            lower=np.array([row[2] for row in milp.rows], dtype=np.float64),
+            upper=np.array([row[3] for row in milp.rows], dtype=np.float64),
+        )
+
+
 class FeasibilityCheck:
     """A :class:`Milp`'s bounds, integrality and rows as arrays, to check many solutions."""
 
@@ -143,20 +169,11 @@ class FeasibilityCheck:
         self._lower = np.asarray(milp.lower, dtype=np.float64)
         self._upper = np.asarray(milp.upper, dtype=np.float64)
         self._whole = np.asarray(milp.integer, dtype=bool)
-        sizes = [len(indices) for indices, _, _, _ in milp.rows]
-        indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=indptr[1:])
-        indices = np.fromiter(
-            (i for row in milp.rows for i in row[0]), dtype=np.int64, count=int(indptr[-1])
-        )
-        data = np.fromiter(
-            (v for row in milp.rows for v in row[1]), dtype=np.float64, count=int(indptr[-1])
-        )
+        rows = _RowArrays.of(milp)
         self._rows = scipy.sparse.csr_array(
-            (data, indices, indptr), shape=(len(sizes), len(milp.cost))
+            (rows.data, rows.indices, rows.starts), shape=(rows.lower.size, len(milp.cost))
         )
-        self._row_lower = np.array([row[2] for row in milp.rows], dtype=np.float64)
-        self._row_upper = np.array([row[3] for row in milp.rows], dtype=np.float64)
+        self._row_lower, self._row_upper = rows.lower, rows.upper
         # A row's tolerance grows with its largest coefficient (weeks of effort, say).
         self._row_scale = np.array(
             [max(1.0, float(np.abs(row[1]).max())) for row in milp.rows], dtype=np.float64
@@ -248,25 +265,15 @@ def _load(
         )
         _set_integrality(h, _integer_columns(milp), highspy.HighsVarType.kInteger)
     if milp.rows:
-        starts = np.zeros(len(milp.rows), dtype=np.int32)
-        index_parts: list[list[int]] = []
-        value_parts: list[list[float]] = []
-        offset = 0
-        for r, (indices, coefficients, _, _) in enumerate(milp.rows):
-            starts[r] = offset
-            offset += len(indices)
-            index_parts.append(indices)
-            value_parts.append(coefficients)
-        lows = np.array([max(row[2], -inf) for row in milp.rows], dtype=np.float64)
-        ups = np.array([min(row[3], inf) for row in milp.rows], dtype=np.float64)
+        rows = _RowArrays.of(milp)
         status = h.addRows(
-            len(milp.rows),
-            lows,
-            ups,
-            offset,
-            starts,
-            np.fromiter((i for part in index_parts for i in part), dtype=np.int32, count=offset),
-            np.fromiter((v for part in value_parts for v in part), dtype=np.float64, count=offset),
+            rows.lower.size,
+            np.maximum(rows.lower, -inf),
+            np.minimum(rows.upper, inf),
+            rows.data.size,
+            rows.starts[:-1].astype(np.int32),
+            rows.indices.astype(np.int32),
+            rows.data,
         )
         _ok(status, "rows")
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
