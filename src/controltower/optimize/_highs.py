@@ -236,8 +236,8 @@ def _load(
 ) -> highspy.Highs:
     """A silent HiGHS instance holding the model (maximise); ``stop`` interrupts its MIPs.
 
-    Its costs are the model's times ``2 ** objective_scale(milp.cost)``: objective values,
-    bounds and duals read from it are in those units (see :func:`solve`).
+    Its costs are the model's times :func:`cost_scale`: objective values, bounds and duals
+    read from it are in those units (see :func:`solve`).
     """
     h = new_highs()
     h.setOptionValue("time_limit", float(time_limit))
@@ -247,7 +247,6 @@ def _load(
         halt = stop  # narrowed for the callback
         h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if halt() else None)
     n = len(milp.cost)
-    inf = highspy.kHighsInf
     if n:
         _ok(
             h.addVars(
@@ -259,7 +258,7 @@ def _load(
             h.changeColsCost(
                 n,
                 np.arange(n, dtype=np.int32),
-                np.array(milp.cost, dtype=np.float64) * 2.0 ** objective_scale(milp.cost),
+                np.array(milp.cost, dtype=np.float64) * cost_scale(milp),
             ),
             "costs",
         )
@@ -268,8 +267,8 @@ def _load(
         rows = _RowArrays.of(milp)
         status = h.addRows(
             rows.lower.size,
-            np.maximum(rows.lower, -inf),
-            np.minimum(rows.upper, inf),
+            rows.lower,  # HiGHS's infinity is IEEE infinity: unbounded sides pass as they are
+            rows.upper,
             rows.data.size,
             rows.starts[:-1].astype(np.int32),
             rows.indices.astype(np.int32),
@@ -278,6 +277,11 @@ def _load(
         _ok(status, "rows")
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     return h
+
+
+def cost_scale(milp: Milp) -> float:
+    """The factor a model's costs are multiplied by inside HiGHS (``2 ** objective_scale``)."""
+    return 2.0 ** objective_scale(milp.cost)
 
 
 def objective_scale(cost: Sequence[float]) -> int:
@@ -366,7 +370,7 @@ def solve(
         done = until
         h.cbMipInterrupt.subscribe(lambda event: event.interrupt() if done() else None)
     n = len(milp.cost)
-    scale = 2.0 ** objective_scale(milp.cost)
+    scale = cost_scale(milp)
     if cutoff is not None:
         # HiGHS reads objective_bound in its own minimisation form: the negated objective
         # of a maximisation, in the scaled units it holds (checked on HiGHS 1.11-1.16 by
@@ -432,7 +436,7 @@ def relaxation_bound(milp: Milp, *, time_limit: float) -> float | None:
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    return float(h.getInfo().objective_function_value) * 2.0 ** -objective_scale(milp.cost)
+    return float(h.getInfo().objective_function_value) / cost_scale(milp)
 
 
 def relax_and_fix(
