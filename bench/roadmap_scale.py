@@ -16,7 +16,7 @@ proves per size beside a greedy value/effort baseline, and writes
 Why it is hard (measured, see the README): with few candidates per team (500) the
 relaxation of each team's 8 periods is a multiple knapsack whose LP bound sits 0.3-1%
 above its integer optimum even without dependencies; with many (2,000) the exact solve
-proves the relaxation's bound less 0.1% (a cutoff) in 11-15 s, so a 0.1% proof needs a
+proves the relaxation's bound less 0.1% (a cutoff) in 11-18 s, so a 0.1% proof needs a
 plan within 0.2% of the relaxation within the same 30 s. Big models get a plan search on
 the second core (relax-and-fix, then re-solves of one team or two periods at a time) that
 hands plans to the exact solve, whose core joins that search once its cutoff is proven;

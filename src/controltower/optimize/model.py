@@ -856,25 +856,24 @@ def _prove(
     from the start (see :func:`solve`), so when the cutoff lies just above the optimum
     it proves that bound far sooner than a run without one proves a bound that low
     (measured on the roadmap benchmark at 2,000 candidates: the relaxation's bound less
-    0.1% is proven in 11-15 s from nothing; without a cutoff, and given a good plan from
+    0.1% is proven in 11-18 s from nothing; without a cutoff, and given a good plan from
     the start, HiGHS takes 7-9 minutes to bring its bound that low). The first cutoff is
     the relaxation's bound less the gap asked for, which any plan within about twice
     that gap of the relaxation then meets.
 
     Once a cutoff is proven and the best plan does not meet it, a better plan is the
     quickest way to close the gap (lower cutoffs were not proven in the time left on the
-    benchmark), so this core joins the helper's plan search in ``shared`` (two workers
-    take its block re-solves twice as fast) until the search converges; when the search
-    has not started yet, the next run stops as soon as it does. With
-    time left after that (or with no search to join), the next run tries a lower cutoff:
-    the one the best plan needs, or a quarter of the gap below the bound proven,
-    whichever is higher. A cutoff below the optimum cannot be proven; such a run goes on
-    as a plain search once it has a plan above the cutoff, from the helper or its own. A
-    cutoff proven with no plan known is followed by a run without one (the model may
-    have no plan). Every run starts from the best plan known, takes the helper's better
-    ones as they come, and everything stops as soon as the best plan is within the gap
-    of a bound proven. The result carries the lowest bound any run proved and the best
-    plan found.
+    benchmark), so this core joins the helper's plan search in ``shared`` (two workers take
+    its block re-solves twice as fast) until the search converges; when the search has not
+    started yet, the next run stops as soon as it does. With time left after that (or with
+    no search to join), the next run tries a lower cutoff: the one the best plan needs, or a
+    quarter of the gap below the bound proven, whichever is higher. A cutoff below the
+    optimum cannot be proven; such a run goes on as a plain search once it has a plan above
+    the cutoff, from the helper or its own. A cutoff proven with no plan known is followed
+    by a run without one (the model may have no plan). Every run starts from the best plan
+    known, takes the helper's better ones as they come, and everything stops as soon as the
+    best plan is within the gap of a bound proven. The result carries the lowest bound any
+    run proved and the best plan found.
     """
     started = time.perf_counter()
     relaxed = relaxation_bound(milp, time_limit=max(1.0, deadline - started))
