@@ -101,7 +101,9 @@ def test_an_effort_spans_as_many_periods_as_it_needs_from_its_start() -> None:
         {"c1": (2, 3), "c2": (0, 1)},
     )
     raised = replace(even, capacity={"core": [8, 5, 5, 5]})
+    # Spans are worked out once per problem: the new problem's are its own.
     assert raised.spans(items[0]) == {0: 1, 1: 2, 2: 2}
+    assert even.spans(items[0]) == {0: 2, 1: 2, 2: 2}
     after = solve_roadmap(raised)
     assert sorted((x.start, x.end) for x in after.placements.values()) == [(0, 0), (1, 2)]
     assert after.objective > before.objective

@@ -128,6 +128,15 @@ class RoadmapProblem:
     discount: float = 1.0
     max_period_share: float = 1.0
     bundles: Sequence[Bundle] = ()
+    _rooms: dict[str, list[float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Each team's :meth:`_room`, worked out once (a solve asks for it tens of thousands of
+    times); a problem is never changed in place (``replace`` makes a new one)."""
+    _spans: dict[tuple[str, float], dict[int, int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """:meth:`spans` by team and effort, worked out once likewise."""
 
     def usable(self, team: str) -> list[float]:
         """Usable weeks of a team per period (after the reserve; zeros when unknown)."""
@@ -136,7 +145,9 @@ class RoadmapProblem:
 
     def _room(self, team: str) -> list[float]:
         """Weeks one item may take in each period of a team (usable x max_period_share)."""
-        return [u * self.max_period_share for u in self.usable(team)]
+        if team not in self._rooms:
+            self._rooms[team] = [u * self.max_period_share for u in self.usable(team)]
+        return self._rooms[team]
 
     def span(self, item: Item, start: int) -> int:
         """Periods the item occupies when it starts in ``start`` (0: it cannot start there).
@@ -154,8 +165,11 @@ class RoadmapProblem:
         """The periods occupied from each start the item can take (none when forbidden)."""
         if item.forbidden is not None:
             return {}
-        found = {s: self.span(item, s) for s in range(len(self.periods))}
-        return {s: d for s, d in found.items() if d > 0}
+        key = (item.team, item.effort)
+        if key not in self._spans:
+            found = {s: self.span(item, s) for s in range(len(self.periods))}
+            self._spans[key] = {s: d for s, d in found.items() if d > 0}
+        return dict(self._spans[key])
 
     def duration(self, item: Item) -> int:
         """The fewest periods the item can occupy (0 when its team has no usable capacity).
