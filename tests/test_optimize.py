@@ -128,7 +128,7 @@ def test_a_prerequisite_worth_nothing_says_what_needs_it() -> None:
     assert "needed by" not in planned_reason(p, p.items[1], solution)
 
 
-def test_a_deferred_reason_never_says_a_denser_item_loses_on_value_per_week() -> None:
+def test_a_deferred_reason_never_says_an_as_dense_or_denser_item_loses_on_value_per_week() -> None:
     x, y = Item("x", "core", 6, 6.0), Item("y", "core", 4, 40.0)
     denser = Item("z", "core", 5, 5.5)  # 1.1/week, more than x's 1.0, but x + y is worth more
     p = problem([x, y, denser], [10])
@@ -142,6 +142,12 @@ def test_a_deferred_reason_never_says_a_denser_item_loses_on_value_per_week() ->
     reason = deferred_reason(p, weaker, solve_roadmap(p))
     assert reason.startswith("loses to better uses: needs 5 weeks/period")
     assert reason.endswith("the weakest planned item of the team, x, brings 1/week")
+    tie = Item("z", "core", 5, 5.0)  # 1/week, as much as x; x + y (46) beats z + y (45)
+    p = problem([x, y, tie], [10])
+    reason = deferred_reason(p, tie, solve_roadmap(p))
+    assert reason.startswith("does not fit the room left: needs 5 weeks/period")
+    assert "1/week, as much as the team's weakest planned item (x)" in reason
+    assert "worth at least as much" in reason and "loses to" not in reason
 
 
 def test_a_prerequisite_finishing_last_is_the_reason_and_whynot_names_it() -> None:

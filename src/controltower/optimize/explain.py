@@ -24,6 +24,9 @@ _STATUS = ("now", "next")
 _NAMED = 8
 """At most this many dominating items are named in a deferred reason (then a count)."""
 
+_TIE = 1e-9
+"""Relative difference within which two items' value per week counts as the same."""
+
 
 def status_of(start: int) -> str:
     """The status of a start period: now (first), next (second) or later."""
@@ -217,13 +220,17 @@ def deferred_reason(
     if item.id in solution.left_out:
         betters = [by_id[b] for b in solution.left_out[item.id]]
         return note + _dominated_reason(problem, item, betters, need, density)
-    if rivals_team and density > rivals_team[0].value / rivals_team[0].effort:
-        # Denser than the weakest planned item, yet out: the free weeks are not where it
-        # needs them, and clearing room in one piece displaces more than it brings.
+    weakest_density = rivals_team[0].value / rivals_team[0].effort if rivals_team else math.inf
+    if density >= weakest_density * (1 - _TIE):
+        # As dense as the weakest planned item or denser, yet out: the free weeks are not
+        # where it needs them, and clearing room in one piece displaces at least as much
+        # as it brings.
+        denser = density > weakest_density * (1 + _TIE)
         return note + (
-            f"does not fit the room left: {need}; it brings {money(density)}/week, more than "
-            f"the team's weakest planned item ({rivals_team[0].id}), but clearing "
-            f"{item.effort / d:g} weeks in a period would displace planned work worth more "
+            f"does not fit the room left: {need}; it brings {money(density)}/week, "
+            f"{'more than' if denser else 'as much as'} the team's weakest planned item "
+            f"({rivals_team[0].id}), but clearing {item.effort / d:g} weeks in a period would "
+            f"displace planned work worth {'more' if denser else 'at least as much'} "
             f"(`tower whynot {item.id}` shows what)"
         )
     weakest = (
