@@ -254,6 +254,10 @@ def test_why_not_finds_displacement_and_smallest_changes() -> None:
             [Item("x", "core", 1, 1.0, excludes=("m",)), Item("m", "core", 1, 1.0, must=True)],
             "x excludes m, which is must=yes",
         ),
+        (  # excluded by a must=yes item listed first
+            [Item("m", "core", 1, 1.0, must=True, excludes=("x",)), Item("x", "core", 1, 1.0)],
+            "x excludes m, which is must=yes",
+        ),
         (  # does not fit beside the must=yes items
             [Item("x", "core", 6, 1.0), Item("m", "core", 6, 1.0, must=True)],
             "with x forced in, the must=yes items cannot all be planned",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -33,20 +32,21 @@ def status_of(start: int) -> str:
     return _STATUS[start] if start < len(_STATUS) else "later"
 
 
-def _forced_reason(item_id: str, message: str) -> str:
-    """A must=yes conflict message about ``item_id`` forced in, worded for that item.
+def _forced_reason(item_id: str, conflict: PlanConflictError) -> str:
+    """A must=yes conflict met with ``item_id`` forced in, worded for that item.
 
     Forcing an item in is solving with it as must=yes, so the solver's message calls it
     must=yes; this says what stops the item itself.
     """
-    message = message.replace(f"{item_id} is must=yes but ", f"{item_id} ")
-    both = re.fullmatch(r"(\S+) and (\S+) are both must=yes but exclude each other", message)
-    if both and item_id in both.groups():
-        other = both[2] if both[1] == item_id else both[1]
+    if conflict.item_id == item_id and conflict.stops is not None:
+        return f"{item_id} {conflict.stops}"
+    pair = (conflict.item_id, conflict.excluded)
+    if conflict.excluded is not None and item_id in pair:
+        other = conflict.excluded if conflict.item_id == item_id else conflict.item_id
         return f"{item_id} excludes {other}, which is must=yes"
-    if message.startswith("the must=yes items"):
-        return f"with {item_id} forced in, {message}"
-    return message
+    if conflict.item_id is None:
+        return f"with {item_id} forced in, {conflict}"
+    return str(conflict)
 
 
 def planned_reason(problem: RoadmapProblem, item: Item, solution: RoadmapSolution) -> str:
@@ -380,7 +380,7 @@ def why_not(
         forced = solve_roadmap(forced_problem, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
         feasible, reason = True, "forced in"
     except PlanConflictError as exc:
-        forced, feasible, reason = None, False, _forced_reason(item_id, str(exc))
+        forced, feasible, reason = None, False, _forced_reason(item_id, exc)
     displaced: list[str] = []
     moved: list[tuple[str, str, str]] = []
     added: list[str] = []

@@ -58,7 +58,33 @@ _EPS = 1e-9
 
 
 class PlanConflictError(InputError):
-    """The must=yes items cannot all be planned; the message names the conflict."""
+    """The must=yes items cannot all be planned; the message names the conflict.
+
+    Attributes:
+        item_id: The must=yes item the conflict is about (None when it is the must=yes
+            items together).
+        stops: What stops that item, worded to follow its id ("needs y, which cannot be
+            planned: ..."), when the item alone is the cause.
+        excluded: The other must=yes item it excludes, when that is the conflict.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_id: str | None = None,
+        stops: str | None = None,
+        excluded: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.stops = stops
+        self.excluded = excluded
+
+    @classmethod
+    def of_item(cls, item_id: str, stops: str) -> PlanConflictError:
+        """A must=yes item that cannot be planned, for the reason ``stops``."""
+        return cls(f"{item_id} is must=yes but {stops}", item_id=item_id, stops=stops)
 
 
 @dataclass(frozen=True)
@@ -533,9 +559,7 @@ def _check_musts(problem: RoadmapProblem) -> None:
         if not item.must:
             continue
         if item.forbidden is not None:
-            raise PlanConflictError(
-                f"{item.id} is must=yes but may not be planned: {item.forbidden}"
-            )
+            raise PlanConflictError.of_item(item.id, f"may not be planned: {item.forbidden}")
         if not problem.starts(item):
             d = problem.duration(item)
             why = (
@@ -544,17 +568,19 @@ def _check_musts(problem: RoadmapProblem) -> None:
                 else f"its {item.effort:g} weeks need {d} period(s) of team {item.team} within "
                 f"{len(problem.periods)} period(s) and its capacity"
             )
-            raise PlanConflictError(f"{item.id} is must=yes but cannot be planned: {why}")
+            raise PlanConflictError.of_item(item.id, f"cannot be planned: {why}")
         for dep in item.depends_on:
             if dep in by_id and not problem.starts(by_id[dep]):
                 reason = by_id[dep].forbidden or "it cannot be scheduled"
-                raise PlanConflictError(
-                    f"{item.id} is must=yes but needs {dep}, which cannot be planned: {reason}"
+                raise PlanConflictError.of_item(
+                    item.id, f"needs {dep}, which cannot be planned: {reason}"
                 )
         for other in item.excludes:
             if other in by_id and by_id[other].must:
                 raise PlanConflictError(
-                    f"{item.id} and {other} are both must=yes but exclude each other"
+                    f"{item.id} and {other} are both must=yes but exclude each other",
+                    item_id=item.id,
+                    excluded=other,
                 )
 
 
