@@ -614,7 +614,12 @@ def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Wor
     def p50s(plan: Plan) -> dict[str, float]:
         return {c.id: c.value.p50 for c in plan.candidates if c.value is not None}
 
-    base, _, _ = build_plan(planted)
+    shown: list[tuple[str, int, int]] = []
+    base, _, _ = build_plan(planted, progress=lambda *step: shown.append(step))
+    # After synthesis, each step is shown as it starts and as it ends, in order.
+    steps = ["value candidates", "optimize roadmap", "review decisions"]
+    steps.append("economics, adoption, diagnostics")
+    assert shown[-8:] == [(label, done, 1) for label in steps for done in (0, 1)]
     scenario, _, _ = build_plan(planted, scenario="rich")
     direct, _, _ = build_plan(edited)
     assert p50s(scenario) == p50s(direct) != p50s(base)

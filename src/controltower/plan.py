@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel, Field
 
@@ -80,17 +81,28 @@ class Plan(BaseModel):
 
 
 class _Timer:
-    """Seconds spent per named step, for ``meta.timings``."""
+    """Seconds spent per named step, for ``meta.timings``; steps are shown to ``progress``."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.timings: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._progress = progress
 
     def lap(self, step: str) -> None:
         now = time.perf_counter()
         self.timings[f"{step}_seconds"] = round(now - self._last, 3)
         self._last = now
         log.info("plan: %s done", step)
+
+    @contextmanager
+    def step(self, step: str, label: str) -> Iterator[None]:
+        """Time the block as ``step``, shown to ``progress`` as ``label`` (0 of 1, then 1)."""
+        if self._progress is not None:
+            self._progress(label, 0, 1)
+        yield
+        self.lap(step)
+        if self._progress is not None:
+            self._progress(label, 1, 1)
 
 
 def _meta(
@@ -158,7 +170,9 @@ def build_plan(
         workspace: An open workspace with imported evidence.
         scenario: Plan with a named scenario's settings (None: the workspace's).
         risk_averse: Maximise P10 value instead of P50.
-        progress: Called with synthesis progress, when a synthesis runs.
+        progress: Called with synthesis progress, when a synthesis runs, then with each
+            later step as ``(label, 0, 1)`` when it starts and ``(label, 1, 1)`` when done
+            (the optimizer may take its whole time limit on a big workspace).
         on_synthesized: Called with a one-line note when stale patterns were re-synthesized.
 
     Returns:
@@ -168,7 +182,7 @@ def build_plan(
         InputError: No planning periods (checked before synthesis writes anything), or a
             stage refused its input.
     """
-    timer = _Timer()
+    timer = _Timer(progress)
     planned = scenario_workspace(workspace, scenario) if scenario else workspace
     # Refused before synthesis writes anything, so a plan that cannot run changes nothing.
     if not planning_periods(planned.settings, load_rows(planned).teams):
@@ -179,29 +193,29 @@ def build_plan(
     workspace = planned
     settings = workspace.settings
     timer.lap("synthesize")
-    evaluation = evaluate(workspace)
-    timer.lap("value")
-    roadmap = plan_roadmap(
-        workspace, evaluation=evaluation, settings=settings, risk_averse=risk_averse
-    )
-    timer.lap("optimize")
-    decisions = review_workspace(
-        workspace,
-        evaluation=evaluation,
-        roadmap_status={e.capability_id: e.status for e in roadmap.entries},
-    )
-    productization = workspace_productization(workspace, evaluation=evaluation)
-    timer.lap("decisions")
-    assessment = assess_roadmap(
-        workspace,
-        evaluation,
-        roadmap.entries,
-        roadmap.capacity,
-        settings,
-        decided={d.subject for d in decisions.standing},
-    )
-    adoption = track_adoption(workspace, evaluation, settings)
-    timer.lap("economics_adoption_diagnose")
+    with timer.step("value", "value candidates"):
+        evaluation = evaluate(workspace)
+    with timer.step("optimize", "optimize roadmap"):
+        roadmap = plan_roadmap(
+            workspace, evaluation=evaluation, settings=settings, risk_averse=risk_averse
+        )
+    with timer.step("decisions", "review decisions"):
+        decisions = review_workspace(
+            workspace,
+            evaluation=evaluation,
+            roadmap_status={e.capability_id: e.status for e in roadmap.entries},
+        )
+        productization = workspace_productization(workspace, evaluation=evaluation)
+    with timer.step("economics_adoption_diagnose", "economics, adoption, diagnostics"):
+        assessment = assess_roadmap(
+            workspace,
+            evaluation,
+            roadmap.entries,
+            roadmap.capacity,
+            settings,
+            decided={d.subject for d in decisions.standing},
+        )
+        adoption = track_adoption(workspace, evaluation, settings)
     plan = Plan(
         patterns=evaluation.patterns,
         candidates=[c for c in evaluation.candidates if c.status != "shipped"],
