@@ -16,8 +16,8 @@ from controltower.cli import app
 from controltower.diagnose.roadmap_file import load_roadmap_file
 from controltower.errors import InputError
 from controltower.ingest.bundle import import_bundle
+from controltower.optimize import WhyNot, plan_roadmap, why_not
 from controltower.optimize import model as optimize_model
-from controltower.optimize import plan_roadmap, why_not
 from controltower.optimize.bundle import (
     BundleProblem,
     apply_bundles,
@@ -274,6 +274,50 @@ def test_why_not_says_what_stops_an_item_not_that_it_is_must(
     assert "x is must=yes" not in result.forced_reason
 
 
+def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from controltower.optimize import explain as explain_module
+
+    p = problem(KNAPSACK, [10])
+    solution = solve_roadmap(p)
+    exact = why_not_problem(p, solution, "a")
+    assert exact.resolves > 2 and exact.unproven == 0  # the forced plan and the bisections
+    real = explain_module.solve_roadmap
+    calls: list[bool] = []
+
+    def stopped_short(q: RoadmapProblem, **limits: float) -> optimize_model.RoadmapSolution:
+        found = real(q, **limits)
+        calls.append(len(calls) % 2 == 0)  # every other re-solve "hits the time limit"
+        return replace(found, optimal=not calls[-1])
+
+    monkeypatch.setattr(explain_module, "solve_roadmap", stopped_short)
+    short = why_not_problem(p, solution, "a")
+    assert short.resolves == len(calls) == exact.resolves
+    assert short.unproven == sum(calls) > 0
+    answer = WhyNot(
+        capability_id="a",
+        status="deferred",
+        reason="",
+        forced_feasible=True,
+        forced_reason="forced in",
+        value_lost=3.0,
+        displaced=["b", "c"],
+        moved=[],
+        changes=[],
+        resolves=short.resolves,
+        resolves_unproven=short.unproven,
+    )
+    assert not answer.exact
+    assert answer.basis.startswith(f"Not exact: {short.unproven} of the {short.resolves} re-solves")
+    assert answer.model_copy(update={"resolves_unproven": 0}).basis.startswith(
+        f"Based on {short.resolves} re-solve(s), each proven optimal"
+    )
+    assert answer.model_copy(
+        update={"resolves_unproven": 0, "plan_proven": False}
+    ).basis.startswith("Not exact: the plan itself stopped at the time limit")
+
+
 def test_why_not_an_item_worth_nothing() -> None:
     p = problem([Item("z", "core", 2, 0.0), Item("b", "core", 2, 5.0)], [10])
     result = why_not_problem(p, solve_roadmap(p), "z")
@@ -518,6 +562,11 @@ def test_cli_plan_json_whynot_and_scenarios(planted: Workspace) -> None:
     assert "refused" in result.output and "cap-pool" in result.output
     assert runner.invoke(app, ["-w", ws, "whynot", "cap-pool"]).exit_code == 0
     assert runner.invoke(app, ["-w", ws, "whynot", "nope"]).exit_code == 2
+    deferred = [e["capability_id"] for e in plan["roadmap"] if e["status"] == "deferred"]
+    assert deferred, "the planted workspace defers a candidate"
+    result = runner.invoke(app, ["-w", ws, "whynot", deferred[0]])  # and says what it rests on
+    assert result.exit_code == 0, result.output
+    assert "re-solve(s), each proven optimal within the gap" in result.output
     new = ["-w", ws, "scenario", "new", "fires", "--set", "planning.balance=0.1"]
     assert runner.invoke(app, new).exit_code == 0
     assert (planted.path / "scenarios" / "fires.toml").exists()

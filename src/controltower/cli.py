@@ -1014,6 +1014,8 @@ def whynot(
         out.print("Smallest changes that bring it in (each alone):")
     for change in result.changes:
         out.print(f"- {change.description}", highlight=False)
+    if result.basis:
+        out.print(result.basis, style=None if result.exact else "yellow", highlight=False)
 
 
 scenario_app = typer.Typer(

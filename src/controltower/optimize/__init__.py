@@ -116,6 +116,42 @@ class WhyNot(BaseModel):
         default_factory=list,
         description="Other items the forced plan brings in (into room the displaced leave).",
     )
+    resolves: int = Field(
+        0, description="Re-solves the answer rests on (the forced plan, each bisection step)."
+    )
+    resolves_unproven: int = Field(
+        0,
+        description="Re-solves that stopped at the time limit before proving the gap; when "
+        "any did (or the plan itself is not proven), the value lost and the changes are the "
+        "best found, not proven smallest.",
+    )
+    plan_proven: bool = Field(
+        True, description="Whether the plan compared against was proven optimal within the gap."
+    )
+
+    @property
+    def exact(self) -> bool:
+        """Whether every solve behind the answer was proven optimal within the gap."""
+        return self.plan_proven and self.resolves_unproven == 0
+
+    @property
+    def basis(self) -> str:
+        """What the answer rests on, in words ("" when it needed no re-solve)."""
+        if not self.resolves:
+            return ""
+        if self.exact:
+            return (
+                f"Based on {self.resolves} re-solve(s), each proven optimal within the gap "
+                "(optimize.mip_rel_gap)."
+            )
+        short = [] if self.plan_proven else ["the plan itself"]
+        if self.resolves_unproven:
+            short.append(f"{self.resolves_unproven} of the {self.resolves} re-solves")
+        return (
+            f"Not exact: {' and '.join(short)} stopped at the time limit before proving the "
+            "gap, so the value lost and the changes are the best found, not proven smallest "
+            "(raise optimize.time_limit_seconds for exact answers)."
+        )
 
 
 @dataclass(frozen=True)
@@ -412,6 +448,9 @@ def why_not(
         displaced=result.displaced,
         moved=[{"id": i, "from": a, "to": b} for i, a, b in result.moved],
         added=result.added,
+        resolves=result.resolves,
+        resolves_unproven=result.unproven,
+        plan_proven=solution.optimal,
         changes=[
             ChangeModel(
                 kind=c.kind,

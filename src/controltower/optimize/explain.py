@@ -296,13 +296,35 @@ class WhyNotResult:
     changes: list[Change]
     added: list[str] = field(default_factory=list)
     """Other items the forced plan brings in (they fill room the displaced ones leave)."""
+    resolves: int = 0
+    """Re-solves the answer rests on (the forced plan and every bisection step)."""
+    unproven: int = 0
+    """Of those, how many stopped at the time limit before proving their gap: then the value
+    lost and the changes are the best found, not proven smallest."""
 
 
-def _is_in(problem: RoadmapProblem, item_id: str, time_limit: float, gap: float) -> bool:
-    try:
-        return item_id in solve_roadmap(problem, time_limit=time_limit, mip_rel_gap=gap).placements
-    except PlanConflictError:
-        return False
+@dataclass
+class _ReSolves:
+    """The re-solves of one why-not question, counted, with those that proved no optimum."""
+
+    time_limit: float
+    mip_rel_gap: float
+    count: int = 0
+    unproven: int = 0
+
+    def solve(self, problem: RoadmapProblem) -> RoadmapSolution:
+        """:func:`solve_roadmap` with the question's limits (a conflict counts as proven)."""
+        self.count += 1
+        solution = solve_roadmap(problem, time_limit=self.time_limit, mip_rel_gap=self.mip_rel_gap)
+        self.unproven += not solution.optimal
+        return solution
+
+    def has(self, problem: RoadmapProblem, item_id: str) -> bool:
+        """Whether ``item_id`` is in the optimal plan of ``problem``."""
+        try:
+            return item_id in self.solve(problem).placements
+        except PlanConflictError:
+            return False
 
 
 def _with_item(problem: RoadmapProblem, item: Item) -> RoadmapProblem:
@@ -375,9 +397,10 @@ def why_not(
     item = next(i for i in problem.items if i.id == item_id)
     if item_id in solution.placements:
         return WhyNotResult(True, True, "already planned", 0.0, [], [], [])
+    solves = _ReSolves(time_limit, mip_rel_gap)
     forced_problem = _with_item(problem, replace(item, must=True))
     try:
-        forced = solve_roadmap(forced_problem, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+        forced = solves.solve(forced_problem)
         feasible, reason = True, "forced in"
     except PlanConflictError as exc:
         forced, feasible, reason = None, False, _forced_reason(item_id, exc)
@@ -397,11 +420,28 @@ def why_not(
             i for i in forced.placements if i not in solution.placements and i != item_id
         )
     changes: list[Change] = []
+
+    def result() -> WhyNotResult:
+        capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
+        others = [c for c in changes if c.kind != "capacity"]
+        return WhyNotResult(
+            False,
+            feasible,
+            reason,
+            lost,
+            displaced,
+            moved,
+            others + capacity,
+            added,
+            resolves=solves.count,
+            unproven=solves.unproven,
+        )
+
     if item.forbidden is not None:
-        return WhyNotResult(False, feasible, reason, lost, displaced, moved, changes, added)
+        return result()
 
     def test(p: RoadmapProblem) -> bool:
-        return _is_in(p, item_id, time_limit, mip_rel_gap)
+        return solves.has(p, item_id)
 
     stake = problem.has_stake(item)
     if stake and test(_with_item(problem, replace(item, effort=tolerance))):
@@ -437,9 +477,7 @@ def why_not(
             changes.extend(
                 _capacity_changes(problem, prerequisite, solution, test, tolerance, bringing=item)
             )
-    capacity = sorted((c for c in changes if c.kind == "capacity"), key=lambda c: c.amount)
-    others = [c for c in changes if c.kind != "capacity"]
-    return WhyNotResult(False, feasible, reason, lost, displaced, moved, others + capacity, added)
+    return result()
 
 
 def _value_change(problem: RoadmapProblem, item: Item, needed: float) -> str:
