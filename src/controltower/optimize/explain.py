@@ -220,8 +220,8 @@ def deferred_reason(
     if item.id in solution.left_out:
         betters = [by_id[b] for b in solution.left_out[item.id]]
         return note + _dominated_reason(problem, item, betters, need, density)
-    weakest_density = rivals_team[0].value / rivals_team[0].effort if rivals_team else math.inf
-    if density >= weakest_density * (1 - _TIE):
+    weakest_density = rivals_team[0].value / rivals_team[0].effort if rivals_team else 0.0
+    if rivals_team and density >= weakest_density * (1 - _TIE):
         # As dense as the weakest planned item or denser, yet out: the free weeks are not
         # where it needs them, and clearing room in one piece displaces at least as much
         # as it brings.
@@ -235,7 +235,7 @@ def deferred_reason(
         )
     weakest = (
         f"; the weakest planned item of the team, {rivals_team[0].id}, brings "
-        f"{money(rivals_team[0].value / rivals_team[0].effort)}/week"
+        f"{money(weakest_density)}/week"
         if rivals_team
         else ""
     )
