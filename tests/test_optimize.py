@@ -567,6 +567,11 @@ def test_cli_plan_json_whynot_and_scenarios(planted: Workspace) -> None:
     result = runner.invoke(app, ["-w", ws, "whynot", deferred[0]])  # and says what it rests on
     assert result.exit_code == 0, result.output
     assert "re-solve(s), each proven optimal within the gap" in result.output
+    result = runner.invoke(app, ["-w", ws, "whynot", deferred[0], "--time-limit", "5"])
+    assert result.exit_code == 0 and "re-solve(s), each proven optimal" in result.output
+    result = runner.invoke(app, ["-w", ws, "whynot", deferred[0], "--time-limit", "0"])
+    assert result.exit_code == 2
+    assert "--time-limit" in result.output and "time_limit_seconds" in result.output
     new = ["-w", ws, "scenario", "new", "fires", "--set", "planning.balance=0.1"]
     assert runner.invoke(app, new).exit_code == 0
     assert (planted.path / "scenarios" / "fires.toml").exists()
@@ -647,6 +652,20 @@ def test_capacity_outside_the_planning_periods_is_named(tmp_path: Path) -> None:
     roadmap = plan_roadmap(workspace, settings=settings)
     # Before, the 2026-Q4 row was left out without a word.
     assert roadmap.meta["capacity_outside_periods"] == ["core 2026-Q4"]
+
+
+def test_settings_overridden_for_one_command_leave_the_workspace_as_it_was(
+    planted: Workspace,
+) -> None:
+    from controltower.optimize.scenario import with_settings
+
+    before = planted.settings.optimize.time_limit_seconds
+    view = with_settings(planted, {"optimize": {"time_limit_seconds": 5}}, "--time-limit")
+    assert view.settings.optimize.time_limit_seconds == 5 != before
+    assert planted.settings.optimize.time_limit_seconds == before
+    assert view.settings.value == planted.settings.value  # everything else as it was
+    with pytest.raises(InputError, match="--time-limit"):
+        with_settings(planted, {"optimize": {"time_limit_seconds": -1}}, "--time-limit")
 
 
 def test_a_scenario_plans_exactly_as_its_settings_in_workspace_toml(planted: Workspace) -> None:

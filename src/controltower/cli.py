@@ -978,16 +978,27 @@ def whynot(
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Ask within a named scenario's settings.")
     ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds each solve may take (default: optimize.time_limit_seconds); a "
+            "solve it cuts off makes the answer say it is not exact.",
+        ),
+    ] = None,
 ) -> None:
     """Why is a candidate not planned: what forcing it in costs, and what would bring it in.
 
     Example: tower -w ./acme-q1 whynot cap-07 --scenario leverage
     """
     from controltower.optimize import why_not
-    from controltower.optimize.scenario import scenario_workspace
+    from controltower.optimize.scenario import scenario_workspace, with_settings
 
     with _open() as workspace:
         view = scenario_workspace(workspace, scenario) if scenario else workspace
+        if time_limit is not None:
+            limit = {"optimize": {"time_limit_seconds": time_limit}}
+            view = with_settings(view, limit, "--time-limit")
         result = why_not(view, capability_id, risk_averse=risk_averse)
     if as_json:
         out.print_json(result.model_dump_json())

@@ -46,14 +46,19 @@ def _parse_value(raw: str) -> Any:
         return raw
 
 
+def _merged(
+    workspace: Workspace, overrides: dict[str, Any], *, source: str, subject: str
+) -> Settings:
+    """The workspace's settings with ``overrides`` (section -> key -> value), validated."""
+    merged = merge_settings(workspace.settings.model_dump(mode="json"), overrides)
+    return parse_settings(tomli_w.dumps(merged), source=source, subject=subject)
+
+
 def _validate(workspace: Workspace, overrides: dict[str, Any], name: str, source: str) -> Settings:
     for section, values in overrides.items():
         if not isinstance(values, dict):
             raise InputError(f"scenario setting {section!r} must be section.key")
-    merged = merge_settings(workspace.settings.model_dump(mode="json"), overrides)
-    return parse_settings(
-        tomli_w.dumps(merged), source=source, subject=f"scenario {name} (its settings)"
-    )
+    return _merged(workspace, overrides, source=source, subject=f"scenario {name} (its settings)")
 
 
 def new_scenario(workspace: Workspace, name: str, assignments: list[str]) -> Path:
@@ -75,6 +80,20 @@ def new_scenario(workspace: Workspace, name: str, assignments: list[str]) -> Pat
     path.parent.mkdir(exist_ok=True)
     write_atomically(path, tomli_w.dumps(overrides))
     return path
+
+
+def with_settings(workspace: Workspace, overrides: dict[str, Any], subject: str) -> Workspace:
+    """The workspace with some settings overridden for one command (nothing is written).
+
+    ``overrides`` maps section to key to value, as in ``workspace.toml``; ``subject`` names
+    where they come from in an error (an option, say).
+
+    Raises:
+        InputError: An unknown key or a value out of range.
+    """
+    return replace(
+        workspace, settings=_merged(workspace, overrides, source=subject, subject=subject)
+    )
 
 
 def scenario_workspace(workspace: Workspace, name: str) -> Workspace:
