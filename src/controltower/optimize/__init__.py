@@ -150,7 +150,8 @@ class WhyNot(BaseModel):
         return (
             f"Not exact: {' and '.join(short)} stopped at the time limit before proving the "
             "gap, so the value lost and the changes are the best found, not proven smallest "
-            "(raise optimize.time_limit_seconds for exact answers)."
+            "(more time per solve gives exact answers: optimize.time_limit_seconds, or "
+            "`tower whynot --time-limit` for one question)."
         )
 
 
