@@ -7,6 +7,7 @@ import json
 import random
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -286,7 +287,7 @@ def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
     real = explain_module.solve_roadmap
     calls: list[bool] = []
 
-    def stopped_short(q: RoadmapProblem, **limits: float) -> optimize_model.RoadmapSolution:
+    def stopped_short(q: RoadmapProblem, **limits: Any) -> optimize_model.RoadmapSolution:
         found = real(q, **limits)
         calls.append(len(calls) % 2 == 0)  # every other re-solve "hits the time limit"
         return replace(found, optimal=not calls[-1])
@@ -316,6 +317,32 @@ def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
     assert answer.model_copy(
         update={"resolves_unproven": 0, "plan_proven": False}
     ).basis.startswith("Not exact: the plan itself stopped at the time limit")
+
+
+def test_why_not_re_solves_start_from_the_plan_and_answer_as_without(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from controltower.optimize import explain as explain_module
+
+    p = problem(KNAPSACK, [10])
+    solution = solve_roadmap(p)
+    plan = {i: placed.start for i, placed in solution.placements.items()}
+    real = explain_module.solve_roadmap
+    starts: list[object] = []
+
+    def recorded(q: RoadmapProblem, **limits: Any) -> optimize_model.RoadmapSolution:
+        starts.append(limits.get("start"))
+        return real(q, **limits)
+
+    monkeypatch.setattr(explain_module, "solve_roadmap", recorded)
+    started = why_not_problem(p, solution, "a", tolerance=0.25)
+    assert starts and all(start == plan for start in starts)
+
+    def cold(q: RoadmapProblem, **limits: Any) -> optimize_model.RoadmapSolution:
+        return real(q, **{**limits, "start": None})
+
+    monkeypatch.setattr(explain_module, "solve_roadmap", cold)
+    assert why_not_problem(p, solution, "a", tolerance=0.25) == started
 
 
 def test_why_not_an_item_worth_nothing() -> None:

@@ -7,6 +7,7 @@ import os
 import random
 import threading
 import time
+from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -22,7 +23,15 @@ from controltower.optimize._highs import (
     solve,
 )
 from controltower.optimize.explain import deferred_reason
-from controltower.optimize.model import Item, RoadmapProblem, plan_value, solve_roadmap
+from controltower.optimize.model import (
+    Bundle,
+    Item,
+    RoadmapProblem,
+    greedy_roadmap,
+    plan_breaks,
+    plan_value,
+    solve_roadmap,
+)
 
 
 def two_knapsacks(count: int = 2) -> tuple[Milp, list[list[int]]]:
@@ -184,6 +193,104 @@ def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.Mon
     assert alone.objective <= within.objective * 1.02 + 1e-9
     starts = {i: placed.start for i, placed in within.placements.items()}
     assert plan_value(p, starts) == pytest.approx(within.objective, rel=1e-9)
+
+
+def random_problem(seed: int, *, bundles: bool = False) -> RoadmapProblem:
+    """24 items over three teams and three periods, with dependencies and exclusions."""
+    rng = random.Random(seed)
+    teams = ["t1", "t2", "t3"]
+    items = [
+        Item(
+            f"i{k}",
+            rng.choice(teams),
+            float(rng.randint(1, 9)),
+            float(rng.randint(1, 30)),
+            depends_on=(f"i{rng.randrange(k)}",) if k and rng.random() < 0.3 else (),
+            excludes=(f"i{k - 1}",) if k and rng.random() < 0.1 else (),
+        )
+        for k in range(24)
+    ]
+    deals = [
+        Bundle(f"b{k}", float(rng.randint(5, 40)), tuple(f"i{j}" for j in rng.sample(range(24), 3)))
+        for k in range(4)
+    ]
+    return RoadmapProblem(
+        ["P0", "P1", "P2"],
+        {t: [float(rng.randint(6, 12)) for _ in range(3)] for t in teams},
+        items,
+        reserve=0.1,
+        discount=0.95,
+        bundles=deals if bundles else (),
+    )
+
+
+@pytest.mark.parametrize("helper", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_start_plan_never_changes_the_optimum(
+    seed: int, helper: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = random_problem(seed, bundles=seed == 2)
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 0 if helper else 10**9)
+    exact = solve_roadmap(p, mip_rel_gap=0.0)
+    greedy = greedy_roadmap(p)
+    assert plan_breaks(p, greedy) is None
+    for start in (greedy, {}, {i: placed.start for i, placed in exact.placements.items()}):
+        started = solve_roadmap(p, mip_rel_gap=0.0, start=start)
+        assert started.optimal
+        assert started.objective == pytest.approx(exact.objective, rel=1e-9)
+        starts = {i: placed.start for i, placed in started.placements.items()}
+        assert plan_breaks(p, starts) is None
+
+
+def test_a_start_is_column_values_less_what_the_model_cannot_hold() -> None:
+    p = RoadmapProblem(
+        ["P0", "P1"],
+        {"core": [10.0, 10.0]},
+        [
+            Item("a", "core", 4.0, 10.0),
+            Item("b", "core", 4.0, 8.0, depends_on=("a",)),
+            Item("c", "core", 4.0, 6.0),
+            Item("d", "core", 7.0, 5.0),
+            Item("huge", "core", 30.0, 50.0),
+        ],
+        bundles=[Bundle("deal", 20.0, ("a", "c"))],
+    )
+    built = optimize_model._build(p)
+
+    def column(item_id: str, start: int) -> int:
+        return next(c for s, c in built.columns[item_id] if s == start)
+
+    values = optimize_model._start_values(p, built, {"a": 0, "b": 1, "c": 1, "huge": 0})
+    assert values is not None  # huge fits no period: dropped, the rest kept
+    assert built.milp.objective(values) == pytest.approx(plan_value(p, {"a": 0, "b": 1, "c": 1}))
+    assert {c for c in range(len(values)) if values[c] > 0.5} >= {
+        column("a", 0),
+        column("b", 1),
+        column("c", 1),
+    }
+    # "a" cannot start in P5 (there is none): it goes, and "b" that needs it goes too.
+    values = optimize_model._start_values(p, built, {"a": 5, "b": 1})
+    assert values is not None and built.milp.objective(values) == 0.0
+    # Over capacity (11 weeks in P0 of 10) is no plan: not used.
+    assert optimize_model._start_values(p, built, {"a": 0, "d": 0}) is None
+    # A must=yes item the start leaves out makes it no plan either.
+    must = replace(p, items=[*p.items[:3], Item("m", "core", 1.0, 1.0, must=True)])
+    assert optimize_model._start_values(must, optimize_model._build(must), {"a": 0}) is None
+
+
+def test_the_helper_improves_a_start_instead_of_building_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p = random_problem(1)
+    monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 0)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("relax-and-fix ran although a start was given")
+
+    monkeypatch.setattr(optimize_model, "relax_and_fix", refused)
+    exact = solve_roadmap(p, mip_rel_gap=0.0, start=greedy_roadmap(p))
+    assert exact.optimal
+    assert exact.objective >= plan_value(p, greedy_roadmap(p)) - 1e-9
 
 
 def test_conflicting_musts_are_named_with_the_helper_running(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from controltower.format import money
@@ -305,17 +305,26 @@ class WhyNotResult:
 
 @dataclass
 class _ReSolves:
-    """The re-solves of one why-not question, counted, with those that proved no optimum."""
+    """The re-solves of one why-not question, counted, with those that proved no optimum.
+
+    Each starts from the plan in question (``start``) where that plan still keeps the
+    re-solved problem's rules: every change searched (less effort or more value for an
+    item left out, more capacity) leaves it a plan, and near the optimum, which on big
+    workspaces is what lets a re-solve prove its gap within the time limit.
+    """
 
     time_limit: float
     mip_rel_gap: float
+    start: Mapping[str, int] | None = None
     count: int = 0
     unproven: int = 0
 
     def solve(self, problem: RoadmapProblem) -> RoadmapSolution:
         """:func:`solve_roadmap` with the question's limits (a conflict counts as proven)."""
         self.count += 1
-        solution = solve_roadmap(problem, time_limit=self.time_limit, mip_rel_gap=self.mip_rel_gap)
+        solution = solve_roadmap(
+            problem, time_limit=self.time_limit, mip_rel_gap=self.mip_rel_gap, start=self.start
+        )
         self.unproven += not solution.optimal
         return solution
 
@@ -397,7 +406,9 @@ def why_not(
     item = next(i for i in problem.items if i.id == item_id)
     if item_id in solution.placements:
         return WhyNotResult(True, True, "already planned", 0.0, [], [], [])
-    solves = _ReSolves(time_limit, mip_rel_gap)
+    solves = _ReSolves(
+        time_limit, mip_rel_gap, start={i: p.start for i, p in solution.placements.items()}
+    )
     forced_problem = _with_item(problem, replace(item, must=True))
     try:
         forced = solves.solve(forced_problem)

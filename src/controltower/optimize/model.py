@@ -38,6 +38,8 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from controltower.errors import InputError
 from controltower.optimize._highs import (
     CUTOFF_PROVEN,
@@ -338,6 +340,8 @@ class _Built:
     must_rows: list[str]
     selection: dict[str, int] = field(default_factory=dict)
     """The selection column of each item that has one."""
+    completions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """Each bundle's completion columns ``(period, column)`` (bundles that can complete)."""
 
 
 def _build(
@@ -405,8 +409,48 @@ def _build(
             if cols:
                 milp.add_row(cols, [1.0] * len(cols), -math.inf, 1.0)
     _add_capacity(problem, milp, columns, spans)
-    _add_bundles(problem, milp, columns, soft_must=soft_must)
-    return _Built(milp=milp, columns=columns, must_rows=must_rows, selection=selection)
+    completions = _add_bundles(problem, milp, columns, soft_must=soft_must)
+    return _Built(
+        milp=milp,
+        columns=columns,
+        must_rows=must_rows,
+        selection=selection,
+        completions=completions,
+    )
+
+
+def _start_values(
+    problem: RoadmapProblem, built: _Built, starts: Mapping[str, int]
+) -> FloatArray | None:
+    """A known plan (start period by item) as the model's column values, if it is one.
+
+    Items the model cannot place where the plan has them (left out as dominated, or no
+    longer fitting there) are dropped, with every planned item that depends on one of
+    them; a plan less some items keeps every other rule. None when what is left breaks a
+    rule of the model all the same (a must=yes item dropped, or a plan made for other
+    rules).
+    """
+    by_id = {item.id: item for item in problem.items}
+    kept = {
+        item_id: start
+        for item_id, start in starts.items()
+        if any(s == start for s, _ in built.columns.get(item_id, ()))
+    }
+    while dropped := [
+        i for i in kept if any(d in by_id and d not in kept for d in by_id[i].depends_on)
+    ]:
+        for item_id in dropped:
+            del kept[item_id]
+    values = np.zeros(len(built.milp.cost), dtype=np.float64)
+    for item_id, start in kept.items():
+        values[next(c for s, c in built.columns[item_id] if s == start)] = 1.0
+        if item_id in built.selection:
+            values[built.selection[item_id]] = 1.0
+    ends = {i: s + problem.span(by_id[i], s) - 1 for i, s in kept.items()}
+    for bundle_id, done in completed_bundles(problem, ends).items():
+        for t, column in built.completions.get(bundle_id, ()):
+            values[column] = 1.0 if t == done else 0.0
+    return values if built.milp.is_feasible(values) else None
 
 
 def _add_capacity(
@@ -451,9 +495,14 @@ def _add_bundles(
     columns: dict[str, list[tuple[int, int]]],
     *,
     soft_must: bool,
-) -> None:
-    """Bundle columns y[b, t] (completed in period t) and their time-indexed rows."""
+) -> dict[str, list[tuple[int, int]]]:
+    """Bundle columns y[b, t] (completed in period t) and their time-indexed rows.
+
+    Returns:
+        Each bundle's columns as ``(period, column)``, for the bundles that got any.
+    """
     by_id = {item.id: item for item in problem.items}
+    completions: dict[str, list[tuple[int, int]]] = {}
     for bundle in problem.bundles:
         needed = problem.needed(bundle)
         if bundle.blocked or bundle.value <= 0 or not needed or any(not columns[r] for r in needed):
@@ -469,6 +518,7 @@ def _add_bundles(
             )
             for t in range(earliest, len(problem.periods))
         ]
+        completions[bundle.id] = ys
         if len(ys) > 1:
             milp.add_row([y for _, y in ys], [1.0] * len(ys), -math.inf, 1.0)
         for r in needed:
@@ -481,6 +531,7 @@ def _add_bundles(
                     -math.inf,
                     0.0,
                 )
+    return completions
 
 
 def dominated(problem: RoadmapProblem) -> dict[str, tuple[str, ...]]:
@@ -806,11 +857,13 @@ def _search_plans(
     *,
     deadline: float,
     stop: Callable[[], bool],
+    start: FloatArray | None = None,
 ) -> None:
-    """The helper: a relax-and-fix plan, then re-solves of parts of it that improve it.
+    """The helper: a relax-and-fix plan (or ``start``), then re-solves that improve it.
 
     Relax-and-fix by period makes the starts in the first period integral with later
-    periods relaxed, fixes them, and so on (:func:`relax_and_fix`). Then a
+    periods relaxed, fixes them, and so on (:func:`relax_and_fix`); given a ``start`` (a
+    feasible plan's column values), the helper takes it instead. Then a
     :class:`BlockSearch` re-optimises each team's columns with every other team's held
     fixed, which repacks a team's periods as a whole, and each pair of adjacent periods
     across all teams (:func:`_period_blocks`). When none of those improves the plan any
@@ -823,14 +876,16 @@ def _search_plans(
     bound prove the gap. The helper changes only which plans the search knows, never
     what counts as optimal.
     """
-    stages: list[list[int]] = [[] for _ in problem.periods]
-    for cols in built.columns.values():
-        for s, c in cols:
-            stages[s].append(c)
-    seconds = _WARM_SHARE * (deadline - time.perf_counter())
-    plan = relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4, stop=stop)
+    plan = start
     if plan is None:
-        return
+        stages: list[list[int]] = [[] for _ in problem.periods]
+        for cols in built.columns.values():
+            for s, c in cols:
+                stages[s].append(c)
+        seconds = _WARM_SHARE * (deadline - time.perf_counter())
+        plan = relax_and_fix(built.milp, stages, time_limit=seconds, prune=5e-4, stop=stop)
+        if plan is None:
+            return
     incumbent.offer(plan)
     levels: list[list[Block]] = [
         [*_team_blocks(problem, built), *_period_blocks(problem, built)],
@@ -844,17 +899,26 @@ def _search_plans(
 
 
 def _solve_with_helper(
-    problem: RoadmapProblem, built: _Built, *, time_limit: float, mip_rel_gap: float
+    problem: RoadmapProblem,
+    built: _Built,
+    *,
+    time_limit: float,
+    mip_rel_gap: float,
+    start: FloatArray | None = None,
 ) -> MilpResult:
     """The exact solve, fed plans by a helper thread for big models (HiGHS frees the GIL).
 
     The machine's second core runs :func:`_search_plans` while HiGHS works on the bound
     (:func:`_prove`); HiGHS polls the helper's best plan through its user-solution
-    callback, and the best plan either found is the one returned.
+    callback, and the best plan either found is the one returned. A ``start`` (a feasible
+    plan's column values) is where both begin: the helper improves it instead of building
+    its own first plan.
     """
     if sum(len(cols) for cols in built.columns.values()) < _WARM_COLUMNS:
-        return solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+        return solve(built.milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap, start=start)
     incumbent = _Incumbent(built.milp)
+    if start is not None:
+        incumbent.offer(start)
     shared = _SharedSearch()
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -862,7 +926,15 @@ def _solve_with_helper(
 
     def helper() -> None:
         try:
-            _search_plans(problem, built, incumbent, shared, deadline=deadline, stop=stop.is_set)
+            _search_plans(
+                problem,
+                built,
+                incumbent,
+                shared,
+                deadline=deadline,
+                stop=stop.is_set,
+                start=start,
+            )
         except BaseException as exc:  # re-raised in the caller's thread
             failures.append(exc)
 
@@ -1023,7 +1095,11 @@ def _proven(bound: float, objective: float, mip_rel_gap: float) -> bool:
 
 
 def solve_roadmap(
-    problem: RoadmapProblem, *, time_limit: float = 30.0, mip_rel_gap: float = 1e-4
+    problem: RoadmapProblem,
+    *,
+    time_limit: float = 30.0,
+    mip_rel_gap: float = 1e-4,
+    start: Mapping[str, int] | None = None,
 ) -> RoadmapSolution:
     """Solve the roadmap model to optimality (within ``mip_rel_gap``) or the time limit.
 
@@ -1035,6 +1111,12 @@ def solve_roadmap(
     seconds before ``time_limit``, so that the whole solve, reading the plan included,
     ends within it.
 
+    ``start`` is a plan known to be good (start period by item id: a plan of a problem
+    close to this one, say), where the search begins. It changes how soon a plan good
+    enough to prove the gap is found, never what counts as optimal; a plan that breaks
+    this problem's rules (once the items it cannot hold are dropped, see
+    :func:`_start_values`) is not used.
+
     Raises:
         PlanConflictError: The must=yes items conflict with each other or the rules.
     """
@@ -1042,8 +1124,11 @@ def solve_roadmap(
     started = time.perf_counter()
     left_out = dominated(problem)
     built = _build(problem, left_out=left_out)
+    known = None if start is None else _start_values(problem, built, start)
     left = max(1.0, time_limit - _WRAP_UP - (time.perf_counter() - started))
-    result = _solve_with_helper(problem, built, time_limit=left, mip_rel_gap=mip_rel_gap)
+    result = _solve_with_helper(
+        problem, built, time_limit=left, mip_rel_gap=mip_rel_gap, start=known
+    )
     result = replace(result, seconds=time.perf_counter() - started)
     if not result.feasible:
         if result.status == "Infeasible":
