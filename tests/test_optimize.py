@@ -345,6 +345,57 @@ def test_why_not_re_solves_start_from_the_plan_and_answer_as_without(
     assert why_not_problem(p, solution, "a", tolerance=0.25) == started
 
 
+def test_a_why_not_budget_stops_the_searches_with_changes_that_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from controltower.optimize import explain as explain_module
+
+    p = problem(KNAPSACK, [10])
+    solution = solve_roadmap(p)
+    exact = why_not_problem(p, solution, "a", tolerance=0.25)
+    clock = {"now": 0.0}
+    limits: list[float] = []
+    real = explain_module.solve_roadmap
+
+    def ten_seconds_each(q: RoadmapProblem, **given: Any) -> optimize_model.RoadmapSolution:
+        limits.append(given["time_limit"])
+        clock["now"] += 10.0
+        return real(q, **given)
+
+    monkeypatch.setattr(explain_module, "solve_roadmap", ten_seconds_each)
+    monkeypatch.setattr(explain_module, "perf_counter", lambda: clock["now"])
+    cut = why_not_problem(p, solution, "a", tolerance=0.25, budget=35.0)
+    # Re-solves start at 0, 10, 20 and 30 s, each given what is left of the 35 s (at most
+    # its time limit); at 40 s the budget is spent and the searches stop.
+    assert limits == [30.0, 25.0, 15.0, 5.0]
+    assert cut.resolves == 4 and cut.cut_short
+    assert cut.forced_feasible and cut.value_lost == exact.value_lost
+    assert len(cut.changes) < len(exact.changes)
+    smallest = {c.kind: c.amount for c in exact.changes}
+    for change in cut.changes:  # each one a re-solve found to bring "a" in
+        assert change.kind == "effort" and change.amount <= smallest["effort"]
+        lighter = replace(p, items=[replace(KNAPSACK[0], effort=change.amount), *KNAPSACK[1:]])
+        assert "a" in real(lighter).placements
+    spent = why_not_problem(p, solution, "a", tolerance=0.25, budget=0.0)
+    assert spent.resolves == 1 and spent.cut_short and spent.changes == []  # forced only
+    answer = WhyNot(
+        capability_id="a",
+        status="deferred",
+        reason="",
+        forced_feasible=True,
+        forced_reason="forced in",
+        value_lost=3.0,
+        displaced=["b", "c"],
+        moved=[],
+        changes=[],
+        resolves=4,
+        budget=35.0,
+        budget_cut_short=True,
+    )
+    assert not answer.exact
+    assert answer.basis.startswith("Not exact: the budget of 35 s ran out after 4 re-solve(s)")
+
+
 def test_why_not_an_item_worth_nothing() -> None:
     p = problem([Item("z", "core", 2, 0.0), Item("b", "core", 2, 5.0)], [10])
     result = why_not_problem(p, solve_roadmap(p), "z")
@@ -599,6 +650,12 @@ def test_cli_plan_json_whynot_and_scenarios(planted: Workspace) -> None:
     result = runner.invoke(app, ["-w", ws, "whynot", deferred[0], "--time-limit", "0"])
     assert result.exit_code == 2
     assert "--time-limit" in result.output and "time_limit_seconds" in result.output
+    result = runner.invoke(app, ["-w", ws, "whynot", deferred[0], "--budget", "60", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["budget"] == 60.0 and answer["budget_cut_short"] is False
+    result = runner.invoke(app, ["-w", ws, "whynot", deferred[0], "--budget", "0.5"])
+    assert result.exit_code == 2 and "--budget" in result.output
     new = ["-w", ws, "scenario", "new", "fires", "--set", "planning.balance=0.1"]
     assert runner.invoke(app, new).exit_code == 0
     assert (planted.path / "scenarios" / "fires.toml").exists()

@@ -986,6 +986,15 @@ def whynot(
             "solve it cuts off makes the answer say it is not exact.",
         ),
     ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            min=1.0,
+            help="Seconds its re-solves may take together (after the plan's own solve); the "
+            "searches stop where it runs out and the answer says it is not exact.",
+        ),
+    ] = None,
 ) -> None:
     """Why is a candidate not planned: what forcing it in costs, and what would bring it in.
 
@@ -999,7 +1008,7 @@ def whynot(
         if time_limit is not None:
             limit = {"optimize": {"time_limit_seconds": time_limit}}
             view = with_settings(view, limit, "--time-limit")
-        result = why_not(view, capability_id, risk_averse=risk_averse)
+        result = why_not(view, capability_id, risk_averse=risk_averse, budget=budget)
     if as_json:
         out.print_json(result.model_dump_json())
         return

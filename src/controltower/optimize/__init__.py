@@ -128,11 +128,19 @@ class WhyNot(BaseModel):
     plan_proven: bool = Field(
         True, description="Whether the plan compared against was proven optimal within the gap."
     )
+    budget: float | None = Field(
+        None, description="Seconds the re-solves could take together (None: no budget)."
+    )
+    budget_cut_short: bool = Field(
+        False,
+        description="Whether the budget ran out before the searches finished: a change may "
+        "then be missing, or larger than the smallest.",
+    )
 
     @property
     def exact(self) -> bool:
         """Whether every solve behind the answer was proven optimal within the gap."""
-        return self.plan_proven and self.resolves_unproven == 0
+        return self.plan_proven and self.resolves_unproven == 0 and not self.budget_cut_short
 
     @property
     def basis(self) -> str:
@@ -143,6 +151,12 @@ class WhyNot(BaseModel):
             return (
                 f"Based on {self.resolves} re-solve(s), each proven optimal within the gap "
                 "(optimize.mip_rel_gap)."
+            )
+        if self.budget_cut_short:
+            return (
+                f"Not exact: the budget of {self.budget:g} s ran out after {self.resolves} "
+                "re-solve(s), before the searches finished, so a change may be missing or "
+                "larger than the smallest (a larger `--budget` searches further)."
             )
         short = [] if self.plan_proven else ["the plan itself"]
         if self.resolves_unproven:
@@ -400,8 +414,13 @@ def why_not(
     evaluation: Evaluation | None = None,
     settings: Settings | None = None,
     risk_averse: bool = False,
+    budget: float | None = None,
 ) -> WhyNot:
     """Why a candidate is not in the roadmap and what would bring it in.
+
+    ``budget`` caps the seconds its re-solves take together, after the plan's own solve
+    (see :func:`controltower.optimize.explain.why_not`); None leaves each re-solve its time
+    limit.
 
     Raises:
         InputError: No plannable candidate has that id.
@@ -438,6 +457,7 @@ def why_not(
         time_limit=settings.optimize.time_limit_seconds,
         mip_rel_gap=settings.optimize.mip_rel_gap,
         tolerance=settings.optimize.whynot_tolerance_weeks,
+        budget=budget,
     )
     return WhyNot(
         capability_id=capability_id,
@@ -452,6 +472,8 @@ def why_not(
         resolves=result.resolves,
         resolves_unproven=result.unproven,
         plan_proven=solution.optimal,
+        budget=budget,
+        budget_cut_short=result.cut_short,
         changes=[
             ChangeModel(
                 kind=c.kind,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from time import perf_counter
 
 from controltower.format import money
 from controltower.optimize import model as _model
@@ -301,6 +302,14 @@ class WhyNotResult:
     unproven: int = 0
     """Of those, how many stopped at the time limit before proving their gap: then the value
     lost and the changes are the best found, not proven smallest."""
+    cut_short: bool = False
+    """Whether the budget ran out before the searches finished (the steps left were taken as
+    "not in"): a change may then be missing, or larger than the smallest."""
+
+
+_LEAST_SECONDS = 1.0
+"""The least time a re-solve is given (what :func:`solve_roadmap` gives its solver at least),
+even when less of the budget is left."""
 
 
 @dataclass
@@ -311,25 +320,45 @@ class _ReSolves:
     re-solved problem's rules: every change searched (less effort or more value for an
     item left out, more capacity) leaves it a plan, and near the optimum, which on big
     workspaces is what lets a re-solve prove its gap within the time limit.
+
+    With a ``deadline`` (a :func:`time.perf_counter` reading), each re-solve gets what is
+    left of it when that is less than the time limit (``_LEAST_SECONDS`` at least, so the
+    last may end that much past it), and once it has passed, :meth:`has` answers "not in"
+    without solving (and ``cut_short`` is set). "Not in" is the answer that claims nothing untested: every search
+    then stops with an amount a re-solve found to bring the item in, or with none.
     """
 
     time_limit: float
     mip_rel_gap: float
     start: Mapping[str, int] | None = None
+    deadline: float | None = None
     count: int = 0
     unproven: int = 0
+    cut_short: bool = False
+
+    def _left(self) -> float:
+        """Seconds the next re-solve may take."""
+        if self.deadline is None:
+            return self.time_limit
+        return min(self.time_limit, self.deadline - perf_counter())
 
     def solve(self, problem: RoadmapProblem) -> RoadmapSolution:
         """:func:`solve_roadmap` with the question's limits (a conflict counts as proven)."""
         self.count += 1
         solution = solve_roadmap(
-            problem, time_limit=self.time_limit, mip_rel_gap=self.mip_rel_gap, start=self.start
+            problem,
+            time_limit=max(self._left(), _LEAST_SECONDS),
+            mip_rel_gap=self.mip_rel_gap,
+            start=self.start,
         )
         self.unproven += not solution.optimal
         return solution
 
     def has(self, problem: RoadmapProblem, item_id: str) -> bool:
-        """Whether ``item_id`` is in the optimal plan of ``problem``."""
+        """Whether ``item_id`` is in the optimal plan of ``problem`` ("not in" past the budget)."""
+        if self._left() <= 0:
+            self.cut_short = True
+            return False
         try:
             return item_id in self.solve(problem).placements
         except PlanConflictError:
@@ -392,6 +421,7 @@ def why_not(
     time_limit: float = 30.0,
     mip_rel_gap: float = 1e-4,
     tolerance: float = 0.5,
+    budget: float | None = None,
 ) -> WhyNotResult:
     """Force ``item_id`` in, compare, and search the smallest change that brings it in.
 
@@ -402,12 +432,20 @@ def why_not(
     in to keep it in when made larger; for capacity that can fail (extra room can let other
     items regroup and win), so in such cases a smaller working amount may exist below the
     one reported.
+
+    ``budget`` caps the seconds all re-solves take together (None: each gets
+    ``time_limit``). The forced re-solve always runs (for at least ``_LEAST_SECONDS``); the
+    searches stop where the budget runs out (see :class:`_ReSolves`) and the result says
+    so (``cut_short``).
     """
     item = next(i for i in problem.items if i.id == item_id)
     if item_id in solution.placements:
         return WhyNotResult(True, True, "already planned", 0.0, [], [], [])
     solves = _ReSolves(
-        time_limit, mip_rel_gap, start={i: p.start for i, p in solution.placements.items()}
+        time_limit,
+        mip_rel_gap,
+        start={i: p.start for i, p in solution.placements.items()},
+        deadline=None if budget is None else perf_counter() + budget,
     )
     forced_problem = _with_item(problem, replace(item, must=True))
     try:
@@ -446,6 +484,7 @@ def why_not(
             added,
             resolves=solves.count,
             unproven=solves.unproven,
+            cut_short=solves.cut_short,
         )
 
     if item.forbidden is not None:
