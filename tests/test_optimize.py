@@ -319,6 +319,47 @@ def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
     ).basis.startswith("Not exact: the plan itself stopped at the time limit")
 
 
+def test_a_not_in_within_a_gap_worth_more_than_the_item_is_undecided(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from controltower.optimize import explain as explain_module
+
+    p = problem(KNAPSACK, [10])
+    solution = solve_roadmap(p)
+    decided = why_not_problem(p, solution, "a", tolerance=0.25)
+    assert decided.undecided == 0  # every re-solve proven optimal (gap 0)
+    real = explain_module.solve_roadmap
+    answers: list[bool] = []
+
+    def loose(q: RoadmapProblem, **given: Any) -> optimize_model.RoadmapSolution:
+        found = real(q, **given)
+        answers.append("a" in found.placements)
+        # "proven" within a gap of the whole plan's value: "a" (7 at most) fits inside it
+        return replace(found, gap=1.0)
+
+    monkeypatch.setattr(explain_module, "solve_roadmap", loose)
+    result = why_not_problem(p, solution, "a", tolerance=0.25)
+    assert result.undecided == answers[1:].count(False) > 0  # the forced solve aside
+    answer = WhyNot(
+        capability_id="a",
+        status="deferred",
+        reason="",
+        forced_feasible=True,
+        forced_reason="forced in",
+        value_lost=3.0,
+        displaced=["b", "c"],
+        moved=[],
+        changes=[],
+        resolves=result.resolves,
+        resolves_undecided=result.undecided,
+    )
+    assert not answer.exact
+    assert answer.basis.startswith(
+        f"Not exact: {result.undecided} of the {result.resolves} re-solves left it out within "
+        "a gap worth more than all it could add"
+    )
+
+
 def test_why_not_re_solves_start_from_the_plan_and_answer_as_without(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -136,11 +136,21 @@ class WhyNot(BaseModel):
         description="Whether the budget ran out before the searches finished: a change may "
         "then be missing, or larger than the smallest.",
     )
+    resolves_undecided: int = Field(
+        0,
+        description="Search re-solves that left the candidate out within a gap worth more "
+        "than all it could add (a plan with it may be as good): their 'not in' is unproven.",
+    )
 
     @property
     def exact(self) -> bool:
         """Whether every solve behind the answer was proven optimal within the gap."""
-        return self.plan_proven and self.resolves_unproven == 0 and not self.budget_cut_short
+        return (
+            self.plan_proven
+            and self.resolves_unproven == 0
+            and self.resolves_undecided == 0
+            and not self.budget_cut_short
+        )
 
     @property
     def basis(self) -> str:
@@ -157,6 +167,13 @@ class WhyNot(BaseModel):
                 f"Not exact: the budget of {self.budget:g} s ran out after {self.resolves} "
                 "re-solve(s), before the searches finished, so a change may be missing or "
                 "larger than the smallest (a larger `--budget` searches further)."
+            )
+        if self.plan_proven and not self.resolves_unproven:
+            return (
+                f"Not exact: {self.resolves_undecided} of the {self.resolves} re-solves left "
+                "it out within a gap worth more than all it could add, so a plan with it may "
+                "be as good and a change may be smaller than the one found (a smaller "
+                "optimize.mip_rel_gap decides them)."
             )
         short = [] if self.plan_proven else ["the plan itself"]
         if self.resolves_unproven:
@@ -474,6 +491,7 @@ def why_not(
         plan_proven=solution.optimal,
         budget=budget,
         budget_cut_short=result.cut_short,
+        resolves_undecided=result.undecided,
         changes=[
             ChangeModel(
                 kind=c.kind,

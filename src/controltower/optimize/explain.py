@@ -305,6 +305,9 @@ class WhyNotResult:
     cut_short: bool = False
     """Whether the budget ran out before the searches finished (the steps left were taken as
     "not in"): a change may then be missing, or larger than the smallest."""
+    undecided: int = 0
+    """Search re-solves that left the item out within a gap worth more than all it could
+    add: a plan with it may be as good, so their "not in" is not proven."""
 
 
 _LEAST_SECONDS = 1.0
@@ -324,8 +327,12 @@ class _ReSolves:
     With a ``deadline`` (a :func:`time.perf_counter` reading), each re-solve gets what is
     left of it when that is less than the time limit (``_LEAST_SECONDS`` at least, so the
     last may end that much past it), and once it has passed, :meth:`has` answers "not in"
-    without solving (and ``cut_short`` is set). "Not in" is the answer that claims nothing untested: every search
-    then stops with an amount a re-solve found to bring the item in, or with none.
+    without solving (and ``cut_short`` is set). "Not in" is the answer that claims nothing
+    untested: every search then stops with an amount a re-solve found to bring the item
+    in, or with none.
+
+    A re-solve proves its plan within a gap, so its "not in" is proven only when the item
+    could add more than that gap; :meth:`has` counts the others in ``undecided``.
     """
 
     time_limit: float
@@ -335,6 +342,7 @@ class _ReSolves:
     count: int = 0
     unproven: int = 0
     cut_short: bool = False
+    undecided: int = 0
 
     def _left(self) -> float:
         """Seconds the next re-solve may take."""
@@ -360,9 +368,24 @@ class _ReSolves:
             self.cut_short = True
             return False
         try:
-            return item_id in self.solve(problem).placements
+            solution = self.solve(problem)
         except PlanConflictError:
             return False
+        if item_id in solution.placements:
+            return True
+        within = solution.gap * max(abs(solution.objective), 1e-9)
+        item = next(i for i in problem.items if i.id == item_id)
+        self.undecided += 0.0 < _stake(problem, item) <= within
+        return False
+
+
+def _stake(problem: RoadmapProblem, item: Item) -> float:
+    """The most planning ``item`` could add to a plan.
+
+    Its own value from its best start, and the whole value of every deal it is needed for.
+    """
+    own = max((problem.start_value(item, s) for s in problem.starts(item)), default=0.0)
+    return max(0.0, own) + sum(max(0.0, b.value) for b in problem.bundles_of(item.id))
 
 
 def _with_item(problem: RoadmapProblem, item: Item) -> RoadmapProblem:
@@ -485,6 +508,7 @@ def why_not(
             resolves=solves.count,
             unproven=solves.unproven,
             cut_short=solves.cut_short,
+            undecided=solves.undecided,
         )
 
     if item.forbidden is not None:
