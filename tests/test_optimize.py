@@ -18,6 +18,7 @@ from controltower.diagnose.roadmap_file import load_roadmap_file
 from controltower.errors import InputError
 from controltower.ingest.bundle import import_bundle
 from controltower.optimize import WhyNot, plan_roadmap, why_not
+from controltower.optimize import explain as explain_module
 from controltower.optimize import model as optimize_model
 from controltower.optimize.bundle import (
     BundleProblem,
@@ -26,7 +27,7 @@ from controltower.optimize.bundle import (
     greedy_bundle,
     solve_bundle,
 )
-from controltower.optimize.explain import deferred_reason, planned_reason
+from controltower.optimize.explain import WhyNotResult, deferred_reason, planned_reason
 from controltower.optimize.explain import why_not as why_not_problem
 from controltower.optimize.model import (
     Bundle,
@@ -275,11 +276,25 @@ def test_why_not_says_what_stops_an_item_not_that_it_is_must(
     assert "x is must=yes" not in result.forced_reason
 
 
+def forced_a_answer(**counts: Any) -> WhyNot:
+    """KNAPSACK's why-not answer for "a" (forced in, it displaces b and c), with ``counts``."""
+    return WhyNot(
+        capability_id="a",
+        status="deferred",
+        reason="",
+        forced_feasible=True,
+        forced_reason="forced in",
+        value_lost=3.0,
+        displaced=["b", "c"],
+        moved=[],
+        changes=[],
+        **counts,
+    )
+
+
 def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from controltower.optimize import explain as explain_module
-
     p = problem(KNAPSACK, [10])
     solution = solve_roadmap(p)
     exact = why_not_problem(p, solution, "a")
@@ -296,19 +311,7 @@ def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
     short = why_not_problem(p, solution, "a")
     assert short.resolves == len(calls) == exact.resolves
     assert short.unproven == sum(calls) > 0
-    answer = WhyNot(
-        capability_id="a",
-        status="deferred",
-        reason="",
-        forced_feasible=True,
-        forced_reason="forced in",
-        value_lost=3.0,
-        displaced=["b", "c"],
-        moved=[],
-        changes=[],
-        resolves=short.resolves,
-        resolves_unproven=short.unproven,
-    )
+    answer = forced_a_answer(resolves=short.resolves, resolves_unproven=short.unproven)
     assert not answer.exact
     assert answer.basis.startswith(f"Not exact: {short.unproven} of the {short.resolves} re-solves")
     assert answer.model_copy(update={"resolves_unproven": 0}).basis.startswith(
@@ -319,14 +322,19 @@ def test_why_not_counts_its_re_solves_and_says_when_one_stopped_short(
     ).basis.startswith("Not exact: the plan itself stopped at the time limit")
 
 
-def test_a_not_in_within_a_gap_worth_more_than_the_item_is_undecided(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from controltower.optimize import explain as explain_module
-
+@pytest.fixture
+def knapsack_a() -> tuple[RoadmapProblem, optimize_model.RoadmapSolution, WhyNotResult]:
+    """KNAPSACK at 10 weeks, its plan, and the exact why-not answer for "a"."""
     p = problem(KNAPSACK, [10])
     solution = solve_roadmap(p)
-    decided = why_not_problem(p, solution, "a", tolerance=0.25)
+    return p, solution, why_not_problem(p, solution, "a", tolerance=0.25)
+
+
+def test_a_not_in_within_a_gap_worth_more_than_the_item_is_undecided(
+    knapsack_a: tuple[RoadmapProblem, optimize_model.RoadmapSolution, WhyNotResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p, solution, decided = knapsack_a
     assert decided.undecided == 0  # every re-solve proven optimal (gap 0)
     real = explain_module.solve_roadmap
     answers: list[bool] = []
@@ -340,19 +348,7 @@ def test_a_not_in_within_a_gap_worth_more_than_the_item_is_undecided(
     monkeypatch.setattr(explain_module, "solve_roadmap", loose)
     result = why_not_problem(p, solution, "a", tolerance=0.25)
     assert result.undecided == answers[1:].count(False) > 0  # the forced solve aside
-    answer = WhyNot(
-        capability_id="a",
-        status="deferred",
-        reason="",
-        forced_feasible=True,
-        forced_reason="forced in",
-        value_lost=3.0,
-        displaced=["b", "c"],
-        moved=[],
-        changes=[],
-        resolves=result.resolves,
-        resolves_undecided=result.undecided,
-    )
+    answer = forced_a_answer(resolves=result.resolves, resolves_undecided=result.undecided)
     assert not answer.exact
     assert answer.basis.startswith(
         f"Not exact: {result.undecided} of the {result.resolves} re-solves left it out within "
@@ -363,8 +359,6 @@ def test_a_not_in_within_a_gap_worth_more_than_the_item_is_undecided(
 def test_why_not_re_solves_start_from_the_plan_and_answer_as_without(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from controltower.optimize import explain as explain_module
-
     p = problem(KNAPSACK, [10])
     solution = solve_roadmap(p)
     plan = {i: placed.start for i, placed in solution.placements.items()}
@@ -387,13 +381,10 @@ def test_why_not_re_solves_start_from_the_plan_and_answer_as_without(
 
 
 def test_a_why_not_budget_stops_the_searches_with_changes_that_work(
+    knapsack_a: tuple[RoadmapProblem, optimize_model.RoadmapSolution, WhyNotResult],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from controltower.optimize import explain as explain_module
-
-    p = problem(KNAPSACK, [10])
-    solution = solve_roadmap(p)
-    exact = why_not_problem(p, solution, "a", tolerance=0.25)
+    p, solution, exact = knapsack_a
     clock = {"now": 0.0}
     limits: list[float] = []
     real = explain_module.solve_roadmap
@@ -419,20 +410,7 @@ def test_a_why_not_budget_stops_the_searches_with_changes_that_work(
         assert "a" in real(lighter).placements
     spent = why_not_problem(p, solution, "a", tolerance=0.25, budget=0.0)
     assert spent.resolves == 1 and spent.cut_short and spent.changes == []  # forced only
-    answer = WhyNot(
-        capability_id="a",
-        status="deferred",
-        reason="",
-        forced_feasible=True,
-        forced_reason="forced in",
-        value_lost=3.0,
-        displaced=["b", "c"],
-        moved=[],
-        changes=[],
-        resolves=4,
-        budget=35.0,
-        budget_cut_short=True,
-    )
+    answer = forced_a_answer(resolves=4, budget=35.0, budget_cut_short=True)
     assert not answer.exact
     assert answer.basis.startswith("Not exact: the budget of 35 s ran out after 4 re-solve(s)")
 

@@ -155,8 +155,8 @@ def test_an_infeasible_or_worse_helper_plan_is_ignored() -> None:
     assert optimize_model._with_better_plan(milp, result(15.0, 18.0), slot, 1e-3).objective == 15
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def random_problem(seed: int, *, bundles: bool = False, must_first: bool = False) -> RoadmapProblem:
+    """24 items over three teams and three periods, with dependencies and exclusions."""
     rng = random.Random(seed)
     teams = ["t1", "t2", "t3"]
     items = [
@@ -167,17 +167,28 @@ def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.Mon
             float(rng.randint(1, 30)),
             depends_on=(f"i{rng.randrange(k)}",) if k and rng.random() < 0.3 else (),
             excludes=(f"i{k - 1}",) if k and rng.random() < 0.1 else (),
-            must=k == 0,
+            must=must_first and k == 0,
         )
         for k in range(24)
     ]
-    p = RoadmapProblem(
+    capacity = {t: [float(rng.randint(6, 12)) for _ in range(3)] for t in teams}
+    deals = [
+        Bundle(f"b{k}", float(rng.randint(5, 40)), tuple(f"i{j}" for j in rng.sample(range(24), 3)))
+        for k in range(4)
+    ]
+    return RoadmapProblem(
         ["P0", "P1", "P2"],
-        {t: [float(rng.randint(6, 12)) for _ in range(3)] for t in teams},
+        capacity,
         items,
         reserve=0.1,
         discount=0.95,
+        bundles=deals if bundles else (),
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = random_problem(seed, must_first=True)
     monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 10**9)
     alone = solve_roadmap(p, mip_rel_gap=0.0)
     monkeypatch.setattr(optimize_model, "_WARM_COLUMNS", 0)
@@ -193,35 +204,6 @@ def test_the_helper_never_changes_the_optimum(seed: int, monkeypatch: pytest.Mon
     assert alone.objective <= within.objective * 1.02 + 1e-9
     starts = {i: placed.start for i, placed in within.placements.items()}
     assert plan_value(p, starts) == pytest.approx(within.objective, rel=1e-9)
-
-
-def random_problem(seed: int, *, bundles: bool = False) -> RoadmapProblem:
-    """24 items over three teams and three periods, with dependencies and exclusions."""
-    rng = random.Random(seed)
-    teams = ["t1", "t2", "t3"]
-    items = [
-        Item(
-            f"i{k}",
-            rng.choice(teams),
-            float(rng.randint(1, 9)),
-            float(rng.randint(1, 30)),
-            depends_on=(f"i{rng.randrange(k)}",) if k and rng.random() < 0.3 else (),
-            excludes=(f"i{k - 1}",) if k and rng.random() < 0.1 else (),
-        )
-        for k in range(24)
-    ]
-    deals = [
-        Bundle(f"b{k}", float(rng.randint(5, 40)), tuple(f"i{j}" for j in rng.sample(range(24), 3)))
-        for k in range(4)
-    ]
-    return RoadmapProblem(
-        ["P0", "P1", "P2"],
-        {t: [float(rng.randint(6, 12)) for _ in range(3)] for t in teams},
-        items,
-        reserve=0.1,
-        discount=0.95,
-        bundles=deals if bundles else (),
-    )
 
 
 @pytest.mark.parametrize("helper", [False, True])
