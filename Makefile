@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/value_mc.py
 	$(BIN)/python bench/nrp.py --all
 	$(BIN)/python bench/roadmap_scale.py
+	$(BIN)/python bench/whynot_scale.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache
