@@ -10,6 +10,7 @@ from time import perf_counter
 from controltower.format import money
 from controltower.optimize import model as _model
 from controltower.optimize.model import (
+    LEAST_SECONDS,
     Item,
     PlanConflictError,
     RoadmapProblem,
@@ -310,11 +311,6 @@ class WhyNotResult:
     add: a plan with it may be as good, so their "not in" is not proven."""
 
 
-_LEAST_SECONDS = 1.0
-"""The least time a re-solve is given (what :func:`solve_roadmap` gives its solver at least),
-even when less of the budget is left."""
-
-
 @dataclass
 class _ReSolves:
     """The re-solves of one why-not question, counted, with those that proved no optimum.
@@ -325,7 +321,7 @@ class _ReSolves:
     workspaces is what lets a re-solve prove its gap within the time limit.
 
     With a ``deadline`` (a :func:`time.perf_counter` reading), each re-solve gets what is
-    left of it when that is less than the time limit (``_LEAST_SECONDS`` at least, so the
+    left of it when that is less than the time limit (``LEAST_SECONDS`` at least, so the
     last may end that much past it), and once it has passed, :meth:`has` answers "not in"
     without solving (and ``cut_short`` is set). "Not in" is the answer that claims nothing
     untested: every search then stops with an amount a re-solve found to bring the item
@@ -355,7 +351,7 @@ class _ReSolves:
         self.count += 1
         solution = solve_roadmap(
             problem,
-            time_limit=max(self._left(), _LEAST_SECONDS),
+            time_limit=max(self._left(), LEAST_SECONDS),
             mip_rel_gap=self.mip_rel_gap,
             start=self.start,
         )
@@ -457,7 +453,7 @@ def why_not(
     one reported.
 
     ``budget`` caps the seconds all re-solves take together (None: each gets
-    ``time_limit``). The forced re-solve always runs (for at least ``_LEAST_SECONDS``); the
+    ``time_limit``). The forced re-solve always runs (for at least ``LEAST_SECONDS``); the
     searches stop where the budget runs out (see :class:`_ReSolves`) and the result says
     so (``cut_short``).
     """

@@ -431,11 +431,8 @@ def _start_values(
     rules).
     """
     by_id = {item.id: item for item in problem.items}
-    kept = {
-        item_id: start
-        for item_id, start in starts.items()
-        if any(s == start for s, _ in built.columns.get(item_id, ()))
-    }
+    column_at = {item_id: dict(cols) for item_id, cols in built.columns.items()}
+    kept = {i: start for i, start in starts.items() if start in column_at.get(i, {})}
     while dropped := [
         i for i in kept if any(d in by_id and d not in kept for d in by_id[i].depends_on)
     ]:
@@ -443,7 +440,7 @@ def _start_values(
             del kept[item_id]
     values = np.zeros(len(built.milp.cost), dtype=np.float64)
     for item_id, start in kept.items():
-        values[next(c for s, c in built.columns[item_id] if s == start)] = 1.0
+        values[column_at[item_id][start]] = 1.0
         if item_id in built.selection:
             values[built.selection[item_id]] = 1.0
     ends = {i: s + problem.span(by_id[i], s) - 1 for i, s in kept.items()}
@@ -988,7 +985,7 @@ def _prove(
     run proved and the best plan found.
     """
     started = time.perf_counter()
-    relaxed = relaxation_bound(milp, time_limit=max(1.0, deadline - started))
+    relaxed = relaxation_bound(milp, time_limit=max(LEAST_SECONDS, deadline - started))
     cutoff = None if relaxed is None or mip_rel_gap <= 0 else relaxed - mip_rel_gap * abs(relaxed)
     bound = math.inf
     result: MilpResult | None = None
@@ -1000,7 +997,7 @@ def _prove(
     while (left := deadline - time.perf_counter()) > 0 or result is None:
         result = solve(
             milp,
-            time_limit=max(left, 1.0),
+            time_limit=max(left, LEAST_SECONDS),
             mip_rel_gap=mip_rel_gap,
             start=incumbent.values,
             incumbents=incumbent.take_new,
@@ -1076,6 +1073,9 @@ def _with_better_plan(
 
 _TIME_LIMIT = "Time limit reached"
 
+LEAST_SECONDS = 1.0
+"""The least time a solve is given, whatever is left of its limit (a shorter one is no use)."""
+
 _WRAP_UP = 0.2
 """Seconds of the time limit kept for reading the plan once the solver stops (HiGHS itself
 overruns its own limit by a few hundredths), so a solve ends within the limit it was given."""
@@ -1125,7 +1125,7 @@ def solve_roadmap(
     left_out = dominated(problem)
     built = _build(problem, left_out=left_out)
     known = None if start is None else _start_values(problem, built, start)
-    left = max(1.0, time_limit - _WRAP_UP - (time.perf_counter() - started))
+    left = max(LEAST_SECONDS, time_limit - _WRAP_UP - (time.perf_counter() - started))
     result = _solve_with_helper(
         problem, built, time_limit=left, mip_rel_gap=mip_rel_gap, start=known
     )
